@@ -1,0 +1,57 @@
+namespace Eddy.Core;
+
+/// <summary>
+/// The Data Streams engine as the protocol layer sees it: one method per API action, domain types in and out,
+/// <see cref="KinesisException"/> for every business-rule failure. Input shapes have already passed model validation.
+/// </summary>
+public interface IStreamEngine
+{
+    string Account { get; }
+    string Region { get; }
+
+    Task CreateStreamAsync(string name, int? shardCount, StreamMode mode, IReadOnlyDictionary<string, string>? tags, int? warmThroughputMiBps, int? maxRecordSizeInKiB);
+    Task DeleteStreamAsync(StreamRef stream, bool enforceConsumerDeletion);
+    StreamPage DescribeStream(StreamRef stream, int? limit, string? exclusiveStartShardId);
+    StreamView DescribeStreamSummary(StreamRef stream);
+    ListStreamsResult ListStreams(int? limit, string? exclusiveStartStreamName, string? nextToken);
+    ListShardsResult ListShards(StreamRef stream, string? nextToken, string? exclusiveStartShardId, int? maxResults, DateTimeOffset? streamCreationTimestamp, ShardFilterType? filterType, string? filterShardId, DateTimeOffset? filterTimestamp);
+
+    /// <summary>Largest record (data + partition key bytes) the stream accepts; for validation before a put.</summary>
+    int MaxRecordBytes(StreamRef stream);
+    ValueTask<PutOutcome> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering);
+    ValueTask<PutRecordsResult> PutRecordsAsync(StreamRef stream, IReadOnlyList<PutEntry> entries);
+    string GetShardIterator(StreamRef stream, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp);
+    ValueTask<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, StreamRef stream);
+
+    Task SplitShardAsync(StreamRef stream, string shardToSplit, string newStartingHashKey);
+    Task MergeShardsAsync(StreamRef stream, string shardToMerge, string adjacentShardToMerge);
+    Task<ShardCountChange> UpdateShardCountAsync(StreamRef stream, int targetShardCount);
+    Task ChangeRetentionAsync(StreamRef stream, int hours, bool increase);
+
+    Task AddTagsAsync(StreamRef stream, IReadOnlyDictionary<string, string> tags);
+    Task RemoveTagsAsync(StreamRef stream, IReadOnlyList<string> keys);
+    TagListResult ListTagsForStream(StreamRef stream, string? exclusiveStartTagKey, int? limit);
+    Task TagResourceAsync(string resourceArn, IReadOnlyDictionary<string, string> tags);
+    Task UntagResourceAsync(string resourceArn, IReadOnlyList<string> keys);
+    IReadOnlyList<KeyValuePair<string, string>> ListTagsForResource(string resourceArn);
+
+    Task<ConsumerView> RegisterConsumerAsync(string streamArn, string consumerName, IReadOnlyDictionary<string, string>? tags);
+    ConsumerView DescribeConsumer(string? streamArn, string? consumerName, string? consumerArn);
+    ListConsumersResult ListConsumers(string streamArn, string? nextToken, int? maxResults, DateTimeOffset? streamCreationTimestamp);
+    Task DeregisterConsumerAsync(string? streamArn, string? consumerName, string? consumerArn);
+
+    Task StartEncryptionAsync(StreamRef stream, string encryptionType, string keyId);
+    Task StopEncryptionAsync(StreamRef stream, string encryptionType, string keyId);
+    Task<MonitoringChange> SetEnhancedMonitoringAsync(StreamRef stream, IReadOnlyList<string> metrics, bool enable);
+
+    LimitsView DescribeLimits();
+    BillingCommitment DescribeAccountSettings();
+    Task<BillingCommitment> UpdateAccountSettingsAsync(string status);
+    Task UpdateStreamModeAsync(string streamArn, StreamMode mode, int? warmThroughputMiBps);
+    Task UpdateMaxRecordSizeAsync(StreamRef stream, int maxRecordSizeInKiB);
+    Task<WarmThroughputView> UpdateWarmThroughputAsync(StreamRef stream, int warmThroughputMiBps);
+
+    Task PutResourcePolicyAsync(string resourceArn, string policy);
+    string GetResourcePolicy(string resourceArn);
+    Task DeleteResourcePolicyAsync(string resourceArn);
+}

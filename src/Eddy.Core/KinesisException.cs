@@ -1,0 +1,35 @@
+namespace Eddy.Core;
+
+/// <summary>The error codes Eddy answers with. The wire name (<c>__type</c>) is the member name.</summary>
+public enum ErrorCode
+{
+    ResourceNotFoundException,
+    ResourceInUseException,
+    InvalidArgumentException,
+    ValidationException,
+    SerializationException,
+    LimitExceededException,
+    ProvisionedThroughputExceededException,
+    ExpiredIteratorException,
+    ExpiredNextTokenException,
+    AccessDeniedException,
+    KMSNotFoundException,
+    InternalFailure,
+    UnknownOperationException,
+}
+
+/// <summary>A domain error that crosses the wire as an AWS-shaped error.</summary>
+public sealed class KinesisException(ErrorCode code, string? message) : Exception(message)
+{
+    public ErrorCode Code { get; } = code;
+
+    public static KinesisException StreamNotFound(string stream, string account) =>
+        new(ErrorCode.ResourceNotFoundException, $"Stream {stream} under account {account} not found.");
+
+    public static KinesisException NotActive(string stream, string account, StreamStatus status) =>
+        new(ErrorCode.ResourceInUseException, $"Stream {stream} under account {account} not ACTIVE, instead in state {status.ToWire()}");
+
+    public static KinesisException Invalid(string message) => new(ErrorCode.InvalidArgumentException, message);
+
+    public static KinesisException Validation(string message) => new(ErrorCode.ValidationException, message);
+}

@@ -1,0 +1,21 @@
+namespace Eddy.Streams;
+
+public sealed record EngineOptions
+{
+    /// <summary>Directory of the catalog database; null keeps the catalog in memory (with the in-memory log store).</summary>
+    public string? DataDirectory { get; init; }
+    public string Account { get; init; } = "000000000000";
+    public string Region { get; init; } = "us-east-1";
+
+    /// <summary>How long CREATING, UPDATING and DELETING last.</summary>
+    public TimeSpan StateDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Open shards allowed per account (DescribeLimits.ShardLimit).</summary>
+    public int ShardLimit { get; init; } = 500;
+    public int OnDemandStreamCountLimit { get; init; } = 50;
+    public int ConsumersPerStream { get; init; } = 20;
+
+    /// <summary>How often retention is enforced on disk (records past retention are never returned regardless).</summary>
+    public TimeSpan RetentionSweep { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,347 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Eddy.Core;
+
+namespace Eddy.Streams;
+
+public sealed partial class StreamEngine
+{
+    private const int MaxTagsPerResource = 50;
+    private const int MaxCreatingConsumers = 5;
+
+    private static readonly string[] AllMetrics =
+    [
+        "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
+        "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds",
+    ];
+
+    [GeneratedRegex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
+    private static partial Regex TagCharacters();
+
+    // ---- tags -----------------------------------------------------------------------------------------------------
+
+    private SortedDictionary<string, string> TagsOf(string arn)
+    {
+        if (!_tags.TryGetValue(arn, out var tags)) _tags[arn] = tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        return tags;
+    }
+
+    private void CheckTags(string resource, IReadOnlyDictionary<string, string> tags, int existing)
+    {
+        foreach (var (k, v) in tags)
+        {
+            if (k.Contains('%') || v.Contains('%'))
+                throw KinesisException.Invalid($"Failed to add tags to stream {resource} under account {Account} because some tags contained illegal characters. " +
+                    "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.");
+            if (!TagCharacters().IsMatch(k) || !TagCharacters().IsMatch(v))
+                throw KinesisException.Invalid("Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.");
+            if (k.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
+                throw KinesisException.Invalid("Tag keys must not start with the reserved prefix 'aws:'.");
+        }
+        if (existing + tags.Count > MaxTagsPerResource)
+            throw new KinesisException(ErrorCode.LimitExceededException,
+                $"Failed to add tags to stream {resource} under account {Account} because a given stream cannot have more than {MaxTagsPerResource} tags associated with it.");
+    }
+
+    private void SaveTags(string arn, IReadOnlyDictionary<string, string> tags, bool replace)
+    {
+        var current = TagsOf(arn);
+        if (replace) current.Clear();
+        foreach (var (k, v) in tags) current[k] = v;
+        _catalog.SaveTags(arn, current);
+    }
+
+    private void AddTags(string arn, string resourceName, IReadOnlyDictionary<string, string> tags)
+    {
+        var current = TagsOf(arn);
+        CheckTags(resourceName, tags, current.Keys.Count(k => !tags.ContainsKey(k)));
+        SaveTags(arn, tags, replace: false);
+    }
+
+    private void RemoveTags(string arn, IReadOnlyList<string> keys)
+    {
+        var current = TagsOf(arn);
+        foreach (var k in keys) current.Remove(k);
+        _catalog.SaveTags(arn, current);
+    }
+
+    public Task AddTagsAsync(StreamRef stream, IReadOnlyDictionary<string, string> tags) =>
+        WriteAsync(() => { var s = ResolveTaggable(stream); AddTags(s.Arn, s.Name, tags); });
+
+    public Task RemoveTagsAsync(StreamRef stream, IReadOnlyList<string> keys) =>
+        WriteAsync(() => RemoveTags(ResolveTaggable(stream).Arn, keys));
+
+    private StreamState ResolveTaggable(StreamRef stream)
+    {
+        var s = Resolve(stream);
+        return s.Status is StreamStatus.Active or StreamStatus.Updating ? s : throw KinesisException.NotActive(s.Name, Account, s.Status);
+    }
+
+    public TagListResult ListTagsForStream(StreamRef stream, string? exclusiveStartTagKey, int? limit) => Read(() =>
+    {
+        var s = Resolve(stream);
+        var all = TagsOf(s.Arn).Where(t => exclusiveStartTagKey is null || string.CompareOrdinal(t.Key, exclusiveStartTagKey) > 0).ToList();
+        var take = Math.Min(limit ?? MaxTagsPerResource, MaxTagsPerResource);
+        return new TagListResult(all.Take(take).ToList(), all.Count > take);
+    });
+
+    public Task TagResourceAsync(string resourceArn, IReadOnlyDictionary<string, string> tags) =>
+        WriteAsync(() => AddTags(ResolveResource(resourceArn), resourceArn, tags));
+
+    public Task UntagResourceAsync(string resourceArn, IReadOnlyList<string> keys) =>
+        WriteAsync(() => RemoveTags(ResolveResource(resourceArn), keys));
+
+    public IReadOnlyList<KeyValuePair<string, string>> ListTagsForResource(string resourceArn) =>
+        Read(() => (IReadOnlyList<KeyValuePair<string, string>>)[.. TagsOf(ResolveResource(resourceArn))]);
+
+    /// <summary>A stream ARN or consumer ARN that exists; returns it (the key for tags and policies).</summary>
+    private string ResolveResource(string arn)
+    {
+        var consumerAt = arn.IndexOf("/consumer/", StringComparison.Ordinal);
+        if (consumerAt < 0)
+        {
+            Resolve(new StreamRef(null, arn));
+            return arn;
+        }
+        var (_, consumer) = ResolveConsumerArn(arn);
+        return consumer is null ? throw ConsumerNotFound(arn) : arn;
+    }
+
+    // ---- consumers ------------------------------------------------------------------------------------------------
+
+    private static KinesisException ConsumerNotFound(string what) =>
+        new(ErrorCode.ResourceNotFoundException, $"Consumer {what} not found.");
+
+    private (StreamState Stream, ConsumerState? Consumer) ResolveConsumerArn(string consumerArn)
+    {
+        var at = consumerArn.IndexOf("/consumer/", StringComparison.Ordinal);
+        if (at < 0) throw ConsumerNotFound(consumerArn);
+        var s = Resolve(new StreamRef(null, consumerArn[..at]));
+        var rest = consumerArn[(at + "/consumer/".Length)..];
+        var colon = rest.LastIndexOf(':');
+        if (colon < 0) throw ConsumerNotFound(consumerArn);
+        var name = rest[..colon];
+        var c = s.Consumers.FirstOrDefault(c => c.Name == name && c.Arn(s.Arn) == consumerArn);
+        return (s, c);
+    }
+
+    private (StreamState Stream, ConsumerState Consumer) ResolveConsumer(string? streamArn, string? consumerName, string? consumerArn)
+    {
+        if (consumerArn is not null)
+        {
+            var (s, c) = ResolveConsumerArn(consumerArn);
+            if (c is null || streamArn is not null && streamArn != s.Arn || consumerName is not null && consumerName != c.Name)
+                throw ConsumerNotFound(consumerArn);
+            return (s, c);
+        }
+        if (streamArn is null || consumerName is null)
+            throw KinesisException.Invalid("Either ConsumerARN or both StreamARN and ConsumerName must be provided.");
+        var stream = Resolve(new StreamRef(null, streamArn));
+        var consumer = stream.Consumers.FirstOrDefault(c => c.Name == consumerName) ?? throw ConsumerNotFound($"{consumerName} under stream {stream.Name} under account {Account}");
+        return (stream, consumer);
+    }
+
+    private static ConsumerView ConsumerView(StreamState s, ConsumerState c) =>
+        new(c.Name, c.Arn(s.Arn), c.Status, DateTimeOffset.FromUnixTimeMilliseconds(c.CreatedMs / 1000 * 1000), s.Arn);
+
+    public Task<ConsumerView> RegisterConsumerAsync(string streamArn, string consumerName, IReadOnlyDictionary<string, string>? tags) =>
+        WriteAsync(() =>
+        {
+            var s = ResolveTaggable(new StreamRef(null, streamArn));
+            if (s.Consumers.Any(c => c.Name == consumerName))
+                throw new KinesisException(ErrorCode.ResourceInUseException, $"Consumer {consumerName} under stream {s.Name} under account {Account} already exists.");
+            if (s.Consumers.Count >= _options.ConsumersPerStream)
+                throw new KinesisException(ErrorCode.LimitExceededException,
+                    $"Stream {s.Name} under account {Account} has reached the limit of {_options.ConsumersPerStream} registered consumers.");
+            if (s.Consumers.Count(c => c.Status == ConsumerStatus.Creating) >= MaxCreatingConsumers)
+                throw new KinesisException(ErrorCode.LimitExceededException,
+                    $"Stream {s.Name} under account {Account} already has {MaxCreatingConsumers} consumers in CREATING state.");
+            // ARNs carry the creation second: keep re-registrations of a name distinct.
+            var now = NowMs;
+            var consumer = new ConsumerState(consumerName, now, ConsumerStatus.Creating);
+            if (tags is { Count: > 0 }) CheckTags(consumerName, tags, 0);
+            s.Consumers.Add(consumer);
+            _catalog.SaveStream(s);
+            if (tags is { Count: > 0 }) SaveTags(consumer.Arn(s.Arn), tags, replace: true);
+            Later(() =>
+            {
+                if (consumer.Status != ConsumerStatus.Creating) return;
+                consumer.Status = ConsumerStatus.Active;
+                _catalog.SaveStream(s);
+            });
+            return Task.FromResult(ConsumerView(s, consumer));
+        });
+
+    public ConsumerView DescribeConsumer(string? streamArn, string? consumerName, string? consumerArn) => Read(() =>
+    {
+        var (s, c) = ResolveConsumer(streamArn, consumerName, consumerArn);
+        return ConsumerView(s, c);
+    });
+
+    public ListConsumersResult ListConsumers(string streamArn, string? nextToken, int? maxResults, DateTimeOffset? streamCreationTimestamp) => Read(() =>
+    {
+        var s = Resolve(new StreamRef(null, streamArn));
+        if (streamCreationTimestamp is { } created && created.ToUnixTimeMilliseconds() / 1000 != s.CreatedMs / 1000)
+            throw KinesisException.StreamNotFound(s.Name, Account);
+        if (s.Status is not (StreamStatus.Active or StreamStatus.Updating)) throw KinesisException.NotActive(s.Name, Account, s.Status);
+        var after = nextToken is null ? null : DecodePageToken(nextToken, s.Id).After;
+        var all = s.Consumers.Where(c => after is null || string.CompareOrdinal(c.Name, after) > 0).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        var take = Math.Min(maxResults ?? 100, 100);
+        var page = all.Take(take).Select(c => ConsumerView(s, c)).ToList();
+        return new ListConsumersResult(page, all.Count > take ? EncodePageToken(s.Id, page[^1].Name) : null);
+    });
+
+    public Task DeregisterConsumerAsync(string? streamArn, string? consumerName, string? consumerArn) =>
+        WriteAsync(() =>
+        {
+            var (s, c) = ResolveConsumer(streamArn, consumerName, consumerArn);
+            if (c.Status == ConsumerStatus.Deleting) return;
+            c.Status = ConsumerStatus.Deleting;
+            _catalog.SaveStream(s);
+            Later(() =>
+            {
+                s.Consumers.Remove(c);
+                var arn = c.Arn(s.Arn);
+                _tags.Remove(arn);
+                _policies.Remove(arn);
+                _catalog.SaveStream(s);
+                _catalog.SaveTags(arn, new Dictionary<string, string>());
+                _catalog.SavePolicy(arn, null);
+            });
+        });
+
+    // ---- encryption, monitoring -----------------------------------------------------------------------------------
+
+    public Task StartEncryptionAsync(StreamRef stream, string encryptionType, string keyId) => ChangeEncryption(stream, encryptionType, keyId, start: true);
+
+    public Task StopEncryptionAsync(StreamRef stream, string encryptionType, string keyId) => ChangeEncryption(stream, encryptionType, keyId, start: false);
+
+    private Task ChangeEncryption(StreamRef stream, string encryptionType, string keyId, bool start) =>
+        WriteAsync(() =>
+        {
+            var s = ResolveActive(stream);
+            if (encryptionType != "KMS")
+                throw KinesisException.Invalid($"Encryption type {encryptionType} is not supported; only KMS is.");
+            BeginUpdate(s, () =>
+            {
+                s.EncryptionType = start ? "KMS" : "NONE";
+                s.KeyId = start ? keyId : null;
+            });
+        });
+
+    public Task<MonitoringChange> SetEnhancedMonitoringAsync(StreamRef stream, IReadOnlyList<string> metrics, bool enable) =>
+        WriteAsync(() =>
+        {
+            var s = ResolveActive(stream);
+            var requested = metrics.Contains("ALL") ? AllMetrics : [.. metrics];
+            var current = s.ShardLevelMetrics.ToList();
+            var desired = AllMetrics.Where(m => enable ? current.Contains(m) || requested.Contains(m) : current.Contains(m) && !requested.Contains(m)).ToList();
+            s.ShardLevelMetrics = desired;
+            _catalog.SaveStream(s);
+            return Task.FromResult(new MonitoringChange(s.Name, s.Arn, current, desired));
+        });
+
+    // ---- limits, account settings, modes ---------------------------------------------------------------------------
+
+    public LimitsView DescribeLimits() => Read(() => new LimitsView(
+        _options.ShardLimit,
+        _byId.Values.Sum(s => s.OpenShards.Length),
+        _byId.Values.Count(s => s.Mode == StreamMode.OnDemand),
+        _options.OnDemandStreamCountLimit));
+
+    public BillingCommitment DescribeAccountSettings() => Read(() => _billing);
+
+    public Task<BillingCommitment> UpdateAccountSettingsAsync(string status) =>
+        WriteAsync(() =>
+        {
+            var now = _time.GetUtcNow();
+            if (status == "ENABLED")
+            {
+                if (_billing.Status != "ENABLED") _billing = new BillingCommitment("ENABLED", now, null, now.AddDays(1));
+            }
+            else if (_billing.Status != "DISABLED")
+            {
+                _billing = _billing.EarliestAllowedEndAt is { } earliest && earliest > now
+                    ? _billing with { Status = "ENABLED_UNTIL_EARLIEST_ALLOWED_END", EndedAt = earliest }
+                    : _billing with { Status = "DISABLED", EndedAt = now };
+            }
+            _catalog.SetMeta("billing", EncodeBilling(_billing));
+            return Task.FromResult(_billing);
+        });
+
+    private static string EncodeBilling(BillingCommitment b) =>
+        string.Join('|', b.Status, Ms(b.StartedAt), Ms(b.EndedAt), Ms(b.EarliestAllowedEndAt));
+
+    private static string Ms(DateTimeOffset? t) => t?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) ?? "";
+
+    private static BillingCommitment DecodeBilling(string text)
+    {
+        var p = text.Split('|');
+        DateTimeOffset? At(string v) => v.Length == 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(v, CultureInfo.InvariantCulture));
+        return new BillingCommitment(p[0], At(p[1]), At(p[2]), At(p[3]));
+    }
+
+    private void CheckWarmThroughputAllowed(StreamMode mode)
+    {
+        if (mode != StreamMode.OnDemand)
+            throw KinesisException.Invalid("Warm throughput can only be configured for streams in ON_DEMAND mode.");
+        if (_billing.Status == "DISABLED")
+            throw KinesisException.Invalid("Warm throughput requires the account's MinimumThroughputBillingCommitment to be ENABLED.");
+    }
+
+    public Task UpdateStreamModeAsync(string streamArn, StreamMode mode, int? warmThroughputMiBps) =>
+        WriteAsync(() =>
+        {
+            var s = ResolveActive(new StreamRef(null, streamArn));
+            if (warmThroughputMiBps is not null) CheckWarmThroughputAllowed(mode);
+            if (mode == StreamMode.OnDemand && s.Mode != StreamMode.OnDemand &&
+                _byId.Values.Count(x => x.Mode == StreamMode.OnDemand) >= _options.OnDemandStreamCountLimit)
+                throw new KinesisException(ErrorCode.LimitExceededException,
+                    $"This request would exceed the on-demand stream count limit for the account {Account} in {Region}. Limit: {_options.OnDemandStreamCountLimit}.");
+            BeginUpdate(s, () =>
+            {
+                s.Mode = mode;
+                s.WarmTargetMiBps = mode == StreamMode.OnDemand ? warmThroughputMiBps ?? s.WarmTargetMiBps : null;
+            });
+        });
+
+    public Task UpdateMaxRecordSizeAsync(StreamRef stream, int maxRecordSizeInKiB) =>
+        WriteAsync(() =>
+        {
+            var s = ResolveActive(stream);
+            BeginUpdate(s, () => s.MaxRecordKiB = maxRecordSizeInKiB);
+        });
+
+    public Task<WarmThroughputView> UpdateWarmThroughputAsync(StreamRef stream, int warmThroughputMiBps) =>
+        WriteAsync(() =>
+        {
+            var s = ResolveActive(stream);
+            CheckWarmThroughputAllowed(s.Mode);
+            var previous = s.WarmTargetMiBps ?? 0;
+            s.WarmTargetMiBps = warmThroughputMiBps;
+            BeginUpdate(s, () => { });
+            return Task.FromResult(new WarmThroughputView(s.Name, s.Arn, warmThroughputMiBps, previous));
+        });
+
+    // ---- resource policies ------------------------------------------------------------------------------------------
+
+    public Task PutResourcePolicyAsync(string resourceArn, string policy) =>
+        WriteAsync(() =>
+        {
+            var arn = ResolveResource(resourceArn);
+            try { using var _ = System.Text.Json.JsonDocument.Parse(policy); }
+            catch (System.Text.Json.JsonException) { throw KinesisException.Invalid("Policy is not a valid JSON document."); }
+            _policies[arn] = policy;
+            _catalog.SavePolicy(arn, policy);
+        });
+
+    public string GetResourcePolicy(string resourceArn) => Read(() => _policies.GetValueOrDefault(ResolveResource(resourceArn)) ?? "{}");
+
+    public Task DeleteResourcePolicyAsync(string resourceArn) =>
+        WriteAsync(() =>
+        {
+            var arn = ResolveResource(resourceArn);
+            if (!_policies.Remove(arn)) throw new KinesisException(ErrorCode.ResourceNotFoundException, $"No resource policy found for resource ARN {resourceArn}.");
+            _catalog.SavePolicy(arn, null);
+        });
+}

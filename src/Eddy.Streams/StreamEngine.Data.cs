@@ -1,0 +1,192 @@
+using System.Globalization;
+using Eddy.Core;
+using Eddy.Storage;
+
+namespace Eddy.Streams;
+
+public sealed partial class StreamEngine
+{
+    private const int MaxGetRecordsBytes = 10 * 1024 * 1024;
+
+    public int MaxRecordBytes(StreamRef stream) => Resolve(stream).MaxRecordKiB * 1024;
+
+    public async ValueTask<PutOutcome> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering)
+    {
+        var s = ResolveLive(stream);
+        if (sequenceNumberForOrdering is not null && !SequenceNumber.TryParse(sequenceNumberForOrdering, out _))
+            throw KinesisException.Invalid($"ExclusiveMinimumSequenceNumber {sequenceNumberForOrdering} used in PutRecord on stream {s.Name} under account {Account} is invalid.");
+        var outcomes = new PutOutcome[1];
+        await AppendAsync(s, [entry], outcomes).ConfigureAwait(false);
+        return outcomes[0];
+    }
+
+    public async ValueTask<PutRecordsResult> PutRecordsAsync(StreamRef stream, IReadOnlyList<PutEntry> entries)
+    {
+        var s = ResolveLive(stream);
+        var outcomes = new PutOutcome[entries.Count];
+        await AppendAsync(s, entries, outcomes).ConfigureAwait(false);
+        return new PutRecordsResult(outcomes, 0, s.EncryptionType);
+    }
+
+    /// <summary>
+    /// Routes each entry to its open shard and appends every shard's group concurrently, in array order within a shard.
+    /// A group that meets a shard closed by a concurrent reshard is routed again on the new shard map.
+    /// </summary>
+    private async Task AppendAsync(StreamState s, IReadOnlyList<PutEntry> entries, PutOutcome[] outcomes)
+    {
+        var pending = new List<int>(entries.Count);
+        for (var i = 0; i < entries.Count; i++) pending.Add(i);
+        while (pending.Count > 0)
+        {
+            var open = s.OpenShards;
+            var groups = new Dictionary<ShardState, List<int>>();
+            foreach (var i in pending)
+            {
+                var shard = StreamState.Route(open, entries[i].HashKey);
+                if (!groups.TryGetValue(shard, out var list)) groups[shard] = list = new List<int>();
+                list.Add(i);
+            }
+            pending.Clear();
+            var encrypted = s.IsEncrypted;
+            var tasks = new List<Task<bool>>(groups.Count);
+            foreach (var (shard, indices) in groups) tasks.Add(AppendGroupAsync(shard, entries, indices, encrypted, outcomes));
+            var results = await Task.WhenAll(tasks).ConfigureAwait(false);
+            var i2 = 0;
+            foreach (var (_, indices) in groups)
+                if (!results[i2++]) pending.AddRange(indices);
+            if (pending.Count > 0 && ReferenceEquals(open, s.OpenShards)) await Task.Delay(1).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> AppendGroupAsync(ShardState shard, IReadOnlyList<PutEntry> entries, List<int> indices, bool encrypted, PutOutcome[] outcomes)
+    {
+        if (!shard.TryEnterWrite()) return false;
+        try
+        {
+            var total = 0;
+            foreach (var i in indices) total += RecordPayload.SizeOf(entries[i]);
+            var buffer = new byte[total];
+            var payloads = new ReadOnlyMemory<byte>[indices.Count];
+            var at = 0;
+            for (var k = 0; k < indices.Count; k++)
+            {
+                var entry = entries[indices[k]];
+                var size = RecordPayload.SizeOf(entry);
+                RecordPayload.Write(buffer.AsSpan(at, size), entry, encrypted);
+                payloads[k] = buffer.AsMemory(at, size);
+                at += size;
+            }
+            var result = await shard.Log.AppendAsync(payloads).ConfigureAwait(false);
+            for (var k = 0; k < indices.Count; k++)
+                outcomes[indices[k]] = new PutOutcome(shard.Id, shard.SequenceNumberAt(result.FirstOffset + k, result.TimestampMs), null, null);
+            return true;
+        }
+        finally
+        {
+            shard.ExitWrite();
+        }
+    }
+
+    public string GetShardIterator(StreamRef stream, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp)
+    {
+        var s = ResolveLive(stream);
+        var shard = ResolveShard(s, shardId, forIterator: true);
+        var wire = type switch
+        {
+            ShardIteratorType.AtSequenceNumber => "AT_SEQUENCE_NUMBER",
+            ShardIteratorType.AfterSequenceNumber => "AFTER_SEQUENCE_NUMBER",
+            ShardIteratorType.TrimHorizon => "TRIM_HORIZON",
+            ShardIteratorType.Latest => "LATEST",
+            _ => "AT_TIMESTAMP",
+        };
+        var bySequence = type is ShardIteratorType.AtSequenceNumber or ShardIteratorType.AfterSequenceNumber;
+        if (bySequence != (startingSequenceNumber is not null))
+            throw KinesisException.Invalid("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or " +
+                $"(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {wire} and " +
+                (bySequence ? "no StartingSequenceNumber." : "also a StartingSequenceNumber."));
+        var now = NowMs;
+        long offset;
+        switch (type)
+        {
+            case ShardIteratorType.AtSequenceNumber:
+            case ShardIteratorType.AfterSequenceNumber:
+                var seq = DecodeSequenceNumber(s, shard, startingSequenceNumber!);
+                offset = seq.Counter == SequenceNumber.EndCounter ? shard.EndOffset
+                    : type == ShardIteratorType.AtSequenceNumber ? seq.Counter : seq.Counter + 1;
+                break;
+            case ShardIteratorType.TrimHorizon:
+                offset = shard.Log.StartOffset;
+                break;
+            case ShardIteratorType.Latest:
+                offset = shard.EndOffset;
+                break;
+            default:
+                if (timestamp is not { } at)
+                    throw KinesisException.Invalid("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
+                var ms = at.ToUnixTimeMilliseconds();
+                if (ms > now)
+                    throw KinesisException.Invalid($"The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ms}, currentTimestampInMillis: {now}");
+                offset = Math.Min(shard.Log.FindOffsetByTimestamp(ms), shard.EndOffset);
+                break;
+        }
+        return new IteratorPosition(s.Id, shard.Index, offset, now).Encode(_tokens);
+    }
+
+    private SequenceNumber DecodeSequenceNumber(StreamState s, ShardState shard, string text)
+    {
+        if (!SequenceNumber.TryParse(text, out var seq))
+            throw KinesisException.Invalid($"StartingSequenceNumber {text} used in GetShardIterator on shard {shard.Id} in stream {s.Name} under account {Account} is invalid.");
+        if (seq.ShardIndex != shard.Index)
+            throw KinesisException.Invalid($"Invalid StartingSequenceNumber. It encodes {ShardId.Format(seq.ShardIndex)}, while it was used in a call to a shard with {shard.Id}");
+        if (seq.ShardCreationSeconds != shard.SeqEpochSeconds)
+            throw KinesisException.Invalid($"StartingSequenceNumber {text} used in GetShardIterator on shard {shard.Id} in stream {s.Name} under account {Account} is invalid because it did not come from this stream.");
+        return seq;
+    }
+
+    public async ValueTask<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, StreamRef stream)
+    {
+        if (!IteratorPosition.TryDecode(_tokens, shardIterator, out var position)) throw KinesisException.Invalid("Invalid ShardIterator.");
+        var now = NowMs;
+        if (now - position.IssuedMs > IteratorLifetimeMs)
+            throw new KinesisException(ErrorCode.ExpiredIteratorException,
+                $"Iterator expired. The iterator was created at time {JavaDate(position.IssuedMs)} while right now it is {JavaDate(now)} " +
+                $"which is further in the future than the tolerated delay of {IteratorLifetimeMs} milliseconds.");
+        if (!_byId.TryGetValue(position.StreamId, out var s) || s.Status is not (StreamStatus.Active or StreamStatus.Updating))
+            throw new KinesisException(ErrorCode.ResourceNotFoundException, "The stream this shard iterator belongs to no longer exists.");
+        if ((stream.Name ?? stream.Arn) is not null && !ReferenceEquals(Resolve(stream), s))
+            throw KinesisException.Invalid("Invalid ShardIterator.");
+        var shard = s.FindShard(position.ShardIndex);
+        if (shard is null || IsExpired(s, shard))
+            throw new KinesisException(ErrorCode.ResourceNotFoundException,
+                $"Shard {ShardId.Format(position.ShardIndex)} in stream {s.Name} under account {Account} does not exist");
+
+        var end = shard.EndOffset; // read before the log so a closed shard's end is final
+        var read = await shard.Log.ReadAsync(position.Offset, limit ?? 10_000, MaxGetRecordsBytes).ConfigureAwait(false);
+        var cutoff = now - s.RetentionMs;
+        var records = new List<ReadRecord>(read.Records.Count);
+        long lastArrival = 0;
+        foreach (var r in read.Records)
+        {
+            if (r.TimestampMs < cutoff || r.Offset >= end && !shard.IsOpen) continue;
+            if (!RecordPayload.TryRead(r.Payload, out var key, out var data, out var encrypted)) continue;
+            records.Add(new ReadRecord(shard.SequenceNumberAt(r.Offset, r.TimestampMs), r.TimestampMs, key, data, encrypted));
+            lastArrival = r.TimestampMs;
+        }
+        var next = Math.Max(read.NextOffset, position.Offset);
+        if (!shard.IsOpen && next >= shard.FinalEndOffset)
+            return new GetRecordsResult(records, null, 0, Children(s, shard));
+        var tip = shard.Log.EndOffset;
+        var behind = next >= tip || records.Count == 0 ? 0 : Math.Max(0, now - lastArrival);
+        return new GetRecordsResult(records, new IteratorPosition(s.Id, shard.Index, next, now).Encode(_tokens), behind, null);
+    }
+
+    private static List<ChildShardView> Children(StreamState s, ShardState parent) =>
+        [.. s.Shards.Where(c => c.Parent == parent.Index || c.AdjacentParent == parent.Index)
+            .Select(c => new ChildShardView(c.Id,
+                c.AdjacentParent is { } a ? [ShardId.Format(c.Parent!.Value), ShardId.Format(a)] : [ShardId.Format(c.Parent!.Value)],
+                c.Range))];
+
+    /// <summary>Java's Date.toString() form, which AWS prints in ExpiredIteratorException messages.</summary>
+    private static string JavaDate(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("ddd MMM dd HH:mm:ss 'UTC' yyyy", CultureInfo.InvariantCulture);
+}

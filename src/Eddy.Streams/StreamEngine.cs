@@ -1,0 +1,263 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Eddy.Core;
+using Eddy.Storage;
+
+namespace Eddy.Streams;
+
+/// <summary>
+/// The Data Streams engine: catalog, routing (MD5 → 128-bit hash key → open shard), sequencing, iterators,
+/// resharding, consumers, retention. One instance per server.
+/// </summary>
+/// <remarks>
+/// Threading contract: control-plane actions (create, delete, reshard, tags, consumers, settings, and the reads that
+/// enumerate them) run one at a time under <see cref="_control"/>. The data plane (PutRecord(s), GetShardIterator,
+/// GetRecords) takes no lock: it reads the immutable shard arrays of <see cref="StreamState"/> and appends through each
+/// shard's log, whose single writer orders records. State changes that AWS performs asynchronously (CREATING → ACTIVE,
+/// UPDATING → ACTIVE, DELETING → gone) complete after <see cref="EngineOptions.StateDelay"/>.
+/// </remarks>
+public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
+{
+    private const long IteratorLifetimeMs = 300_000;
+
+    private readonly EngineOptions _options;
+    private readonly ILogStore _logs;
+    private readonly Catalog _catalog;
+    private readonly TokenCodec _tokens;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _control = new(1, 1);
+    private readonly ConcurrentDictionary<string, StreamState> _byName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, StreamState> _byId = new();
+    private readonly Dictionary<string, SortedDictionary<string, string>> _tags = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _policies = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _pending = [];
+    private readonly Task _sweeper;
+    private BillingCommitment _billing = new("DISABLED", null, null, null);
+
+    private StreamEngine(EngineOptions options, ILogStore logs)
+    {
+        _options = options;
+        _logs = logs;
+        _time = options.Time;
+        var path = options.DataDirectory is null ? ":memory:" : Path.Combine(options.DataDirectory, "catalog.db");
+        if (options.DataDirectory is not null) Directory.CreateDirectory(options.DataDirectory);
+        _catalog = new Catalog(path);
+        var key = _catalog.GetMeta("token_key");
+        if (key is null)
+        {
+            key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            _catalog.SetMeta("token_key", key);
+        }
+        _tokens = new TokenCodec(Convert.FromBase64String(key));
+        Load();
+        _sweeper = SweepLoopAsync();
+    }
+
+    /// <summary>Opens the engine on a log store, loading (and recovering) the catalog from the data directory.</summary>
+    public static StreamEngine Open(EngineOptions options, ILogStore logs) => new(options, logs);
+
+    public string Account => _options.Account;
+    public string Region => _options.Region;
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private string StreamArn(string name) => $"arn:aws:kinesis:{Region}:{Account}:stream/{name}";
+
+    private string LogId(long streamId, int shardIndex) => $"{streamId}.{shardIndex}";
+
+    private void Load()
+    {
+        var shardRows = _catalog.LoadShards().ToLookup(r => r.StreamId);
+        var consumerRows = _catalog.LoadConsumers().ToLookup(r => r.StreamId);
+        foreach (var row in _catalog.LoadStreams())
+        {
+            var s = new StreamState
+            {
+                Id = row.Id, Name = row.Name, Arn = StreamArn(row.Name), StreamToken = row.Token, CreatedMs = row.CreatedMs,
+                Status = row.Status, Mode = row.Mode, RetentionHours = row.RetentionHours, EncryptionType = row.EncryptionType,
+                KeyId = row.KeyId, ShardLevelMetrics = [.. row.Metrics.Split(',', StringSplitOptions.RemoveEmptyEntries)],
+                MaxRecordKiB = row.MaxRecordKiB, WarmTargetMiBps = row.WarmTarget, NextShardIndex = row.NextShardIndex,
+            };
+            var shards = new List<ShardState>();
+            foreach (var r in shardRows[row.Id])
+            {
+                var shard = new ShardState(r.Index, r.Parent, r.Adjacent, new HashKeyRange(r.Start, r.End), r.CreatedMs, r.SeqEpoch, _logs.Open(LogId(row.Id, r.Index)));
+                if (r.ClosedMs is { } closed) shard.RestoreClosed(closed, r.EndOffset ?? shard.Log.EndOffset);
+                shards.Add(shard);
+            }
+            s.SetShards(shards);
+            foreach (var c in consumerRows[row.Id])
+                s.Consumers.Add(new ConsumerState(c.Name, c.CreatedMs, c.Status == ConsumerStatus.Creating ? ConsumerStatus.Active : c.Status));
+            s.Consumers.RemoveAll(c => c.Status == ConsumerStatus.Deleting);
+            if (s.Status == StreamStatus.Deleting)
+            {
+                DeleteNow(s);
+                continue;
+            }
+            s.Status = StreamStatus.Active; // a transition interrupted by a stop completes on start
+            _byName[s.Name] = s;
+            _byId[s.Id] = s;
+            _catalog.SaveStream(s);
+        }
+        foreach (var (arn, k, v) in _catalog.LoadTags()) TagsOf(arn)[k] = v;
+        foreach (var (arn, p) in _catalog.LoadPolicies()) _policies[arn] = p;
+        if (_catalog.GetMeta("billing") is { } billing) _billing = DecodeBilling(billing);
+    }
+
+    // ---- lookups ------------------------------------------------------------------------------------------------
+
+    private bool TryParseStreamArn(string arn, out string name)
+    {
+        name = "";
+        var parts = arn.Split(':', 6);
+        if (parts.Length != 6 || parts[0] != "arn" || !parts[1].StartsWith("aws", StringComparison.Ordinal) || parts[2] != "kinesis") return false;
+        if (!parts[5].StartsWith("stream/", StringComparison.Ordinal)) return false;
+        name = parts[5]["stream/".Length..];
+        var slash = name.IndexOf('/');
+        if (slash >= 0) name = name[..slash];
+        return parts[3] == Region && parts[4] == Account;
+    }
+
+    private StreamState Resolve(StreamRef r)
+    {
+        string name;
+        if (r.Arn is not null)
+        {
+            var ours = TryParseStreamArn(r.Arn, out name);
+            if (r.Name is not null && r.Name != name)
+                throw KinesisException.Invalid($"StreamARN {r.Arn} and StreamName {r.Name} do not refer to the same stream.");
+            if (!ours) throw KinesisException.StreamNotFound(name.Length > 0 ? name : r.Arn, Account);
+        }
+        else if (r.Name is not null) name = r.Name;
+        else throw KinesisException.Invalid("Neither StreamName nor StreamARN was provided.");
+        return _byName.TryGetValue(name, out var s) ? s : throw KinesisException.StreamNotFound(name, Account);
+    }
+
+    /// <summary>A stream that serves reads and writes (ACTIVE or UPDATING).</summary>
+    private StreamState ResolveLive(StreamRef r)
+    {
+        var s = Resolve(r);
+        return s.Status is StreamStatus.Active or StreamStatus.Updating ? s : throw KinesisException.StreamNotFound(s.Name, Account);
+    }
+
+    private StreamState ResolveActive(StreamRef r)
+    {
+        var s = Resolve(r);
+        return s.Status == StreamStatus.Active ? s : throw KinesisException.NotActive(s.Name, Account, s.Status);
+    }
+
+    private ShardState ResolveShard(StreamState s, string shardId, bool forIterator = false)
+    {
+        if (ShardId.TryParse(shardId, out var index) && s.FindShard(index) is { } shard && !IsExpired(s, shard)) return shard;
+        throw new KinesisException(ErrorCode.ResourceNotFoundException, forIterator
+            ? $"Shard {shardId} in stream {s.Name} under account {Account} does not exist"
+            : $"Could not find shard {shardId} in stream {s.Name} under account {Account}.");
+    }
+
+    private bool IsExpired(StreamState s, ShardState shard) => shard.ClosedMs is { } closed && closed < NowMs - s.RetentionMs;
+
+    private IEnumerable<ShardState> RetainedShards(StreamState s) => s.Shards.Where(sh => !IsExpired(s, sh));
+
+    // ---- locking and deferred transitions ------------------------------------------------------------------------
+
+    private T Read<T>(Func<T> read)
+    {
+        _control.Wait();
+        try { return read(); }
+        finally { _control.Release(); }
+    }
+
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write)
+    {
+        await _control.WaitAsync().ConfigureAwait(false);
+        try { return await write().ConfigureAwait(false); }
+        finally { _control.Release(); }
+    }
+
+    private Task WriteAsync(Action write) => WriteAsync(() => { write(); return Task.FromResult(0); });
+
+    /// <summary>Runs <paramref name="transition"/> under the control lock after the configured state delay.</summary>
+    private void Later(Func<Task> transition)
+    {
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(_options.StateDelay, _time, _stopping.Token).ConfigureAwait(false);
+                await _control.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                try { await transition().ConfigureAwait(false); }
+                finally { _control.Release(); }
+            }
+            catch (OperationCanceledException) { }
+        });
+        lock (_pending)
+        {
+            _pending.RemoveAll(t => t.IsCompleted);
+            _pending.Add(task);
+        }
+    }
+
+    private void Later(Action transition) => Later(() => { transition(); return Task.CompletedTask; });
+
+    private ShardState NewShard(StreamState s, int? parent, int? adjacent, HashKeyRange range, long nowMs, long seqEpochSeconds)
+    {
+        var index = s.NextShardIndex++;
+        return new ShardState(index, parent, adjacent, range, nowMs, seqEpochSeconds, _logs.Open(LogId(s.Id, index)));
+    }
+
+    private void DeleteNow(StreamState s)
+    {
+        _byName.TryRemove(new KeyValuePair<string, StreamState>(s.Name, s));
+        _byId.TryRemove(s.Id, out _);
+        var arns = new List<string> { s.Arn };
+        arns.AddRange(s.Consumers.Select(c => c.Arn(s.Arn)));
+        foreach (var arn in arns)
+        {
+            _tags.Remove(arn);
+            _policies.Remove(arn);
+        }
+        _catalog.DeleteStream(s.Id, arns);
+        foreach (var shard in s.Shards) _logs.DeleteAsync(shard.Log.Id).AsTask().GetAwaiter().GetResult();
+    }
+
+    // ---- retention ---------------------------------------------------------------------------------------------
+
+    private async Task SweepLoopAsync()
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(_options.RetentionSweep, _time);
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+                await WriteAsync(SweepOnceAsync).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Deletes log segments past retention and drops closed shards whose records have all expired.</summary>
+    internal async Task<int> SweepOnceAsync()
+    {
+        var now = NowMs;
+        foreach (var s in _byId.Values)
+        {
+            var cutoff = now - s.RetentionMs;
+            var expired = s.Shards.Where(sh => sh.ClosedMs is { } c && c < cutoff).ToList();
+            foreach (var shard in s.Shards.Except(expired)) await shard.Log.TrimAsync(cutoff).ConfigureAwait(false);
+            if (expired.Count == 0) continue;
+            s.SetShards(s.Shards.Except(expired));
+            _catalog.SaveStream(s);
+            foreach (var shard in expired) await _logs.DeleteAsync(shard.Log.Id).ConfigureAwait(false);
+        }
+        return 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        Task[] pending;
+        lock (_pending) pending = [.. _pending, _sweeper];
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        _catalog.Dispose();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,158 @@
+using Eddy.Core;
+using Eddy.Storage;
+
+namespace Eddy.Streams;
+
+/// <summary>
+/// One shard's state. Lineage, range and times are fixed at creation; <see cref="ClosedMs"/> and
+/// <see cref="FinalEndOffset"/> are set once when the shard closes.
+/// </summary>
+/// <remarks>
+/// Writers enter with <see cref="TryEnterWrite"/> and leave with <see cref="ExitWrite"/>; <see cref="CloseAsync"/>
+/// flips the closed flag first and then waits for writers inside to leave, so no write lands after the final end
+/// offset is taken (a full fence on both sides: Interlocked).
+/// </remarks>
+internal sealed class ShardState
+{
+    private int _writers;
+    private int _closed;
+    private string? _startingSequenceNumber;
+
+    public ShardState(int index, int? parent, int? adjacentParent, HashKeyRange range, long createdMs, long seqEpochSeconds, IShardLog log)
+    {
+        Index = index;
+        Id = ShardId.Format(index);
+        Parent = parent;
+        AdjacentParent = adjacentParent;
+        Range = range;
+        CreatedMs = createdMs;
+        SeqEpochSeconds = seqEpochSeconds;
+        Log = log;
+    }
+
+    public int Index { get; }
+    public string Id { get; }
+    public int? Parent { get; }
+    public int? AdjacentParent { get; }
+    public HashKeyRange Range { get; }
+    public long CreatedMs { get; }
+
+    /// <summary>The creation time written into this shard's sequence numbers (epoch seconds).</summary>
+    public long SeqEpochSeconds { get; }
+    public IShardLog Log { get; }
+    public long? ClosedMs { get; private set; }
+    public long FinalEndOffset { get; private set; }
+    public bool IsOpen => Volatile.Read(ref _closed) == 0;
+
+    public string StartingSequenceNumber => _startingSequenceNumber ??= new SequenceNumber(SeqEpochSeconds, Index, 0, SeqEpochSeconds).ToString();
+
+    public string? EndingSequenceNumber => ClosedMs is { } closed
+        ? new SequenceNumber(SeqEpochSeconds, Index, SequenceNumber.EndCounter, closed / 1000).ToString()
+        : null;
+
+    public string SequenceNumberAt(long offset, long arrivalMs) => new SequenceNumber(SeqEpochSeconds, Index, offset, arrivalMs / 1000).ToString();
+
+    /// <summary>The offset one past the last record this shard will ever hold, or the current end while open.</summary>
+    public long EndOffset => IsOpen ? Log.EndOffset : FinalEndOffset;
+
+    public bool TryEnterWrite()
+    {
+        Interlocked.Increment(ref _writers);
+        if (Volatile.Read(ref _closed) == 0) return true;
+        Interlocked.Decrement(ref _writers);
+        return false;
+    }
+
+    public void ExitWrite() => Interlocked.Decrement(ref _writers);
+
+    public async Task CloseAsync(long closedMs)
+    {
+        Interlocked.Exchange(ref _closed, 1);
+        while (Volatile.Read(ref _writers) != 0) await Task.Delay(1).ConfigureAwait(false);
+        FinalEndOffset = Log.EndOffset;
+        ClosedMs = closedMs;
+    }
+
+    /// <summary>Restores a shard that the catalog records as closed.</summary>
+    public void RestoreClosed(long closedMs, long finalEndOffset)
+    {
+        _closed = 1;
+        ClosedMs = closedMs;
+        FinalEndOffset = finalEndOffset;
+    }
+}
+
+internal sealed class ConsumerState(string name, long createdMs, ConsumerStatus status)
+{
+    public string Name { get; } = name;
+    public long CreatedMs { get; } = createdMs;
+    public ConsumerStatus Status { get; set; } = status;
+    public string Arn(string streamArn) => $"{streamArn}/consumer/{Name}:{CreatedMs / 1000}";
+}
+
+/// <summary>
+/// One stream incarnation. Control-plane fields change only under the engine's control lock; the data plane reads
+/// <see cref="OpenShards"/> (an immutable array swapped on reshard) and <see cref="Status"/> without locking.
+/// </summary>
+internal sealed class StreamState
+{
+    public required long Id { get; init; }
+    public required string Name { get; init; }
+    public required string Arn { get; init; }
+    public required string StreamToken { get; init; }
+    public required long CreatedMs { get; init; }
+    public volatile StreamStatus StatusField;
+    public StreamStatus Status { get => StatusField; set => StatusField = value; }
+    public StreamMode Mode { get; set; }
+    public int RetentionHours { get; set; } = 24;
+    public string EncryptionType { get; set; } = "NONE";
+    public string? KeyId { get; set; }
+    public List<string> ShardLevelMetrics { get; set; } = [];
+    public int MaxRecordKiB { get; set; } = 1024;
+    public int? WarmTargetMiBps { get; set; }
+    public int NextShardIndex { get; set; }
+    /// <summary>Every retained shard in index order; replaced as a whole (copy on write) under the control lock.</summary>
+    public volatile ShardState[] Shards = [];
+    public List<ConsumerState> Consumers { get; } = [];
+    public List<long> ShardCountUpdates { get; } = [];
+
+    /// <summary>Open shards sorted by starting hash key; replaced as a whole on reshard.</summary>
+    public volatile ShardState[] OpenShards = [];
+
+    public bool IsEncrypted => EncryptionType == "KMS";
+    public long RetentionMs => RetentionHours * 3_600_000L;
+
+    public ShardState? FindShard(int index)
+    {
+        var list = Shards;
+        var lo = 0;
+        var hi = list.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var v = list[mid].Index;
+            if (v == index) return list[mid];
+            if (v < index) lo = mid + 1; else hi = mid - 1;
+        }
+        return null;
+    }
+
+    public static ShardState Route(ShardState[] open, UInt128 hashKey)
+    {
+        var lo = 0;
+        var hi = open.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) >>> 1;
+            if (open[mid].Range.Start <= hashKey) lo = mid; else hi = mid - 1;
+        }
+        return open[lo];
+    }
+
+    /// <summary>Publishes a new shard list and the open-shard routing table derived from it.</summary>
+    public void SetShards(IEnumerable<ShardState> shards)
+    {
+        Shards = [.. shards.OrderBy(s => s.Index)];
+        OpenShards = [.. Shards.Where(s => s.IsOpen).OrderBy(s => s.Range.Start)];
+    }
+}
