@@ -18,7 +18,7 @@ public interface IStreamEngine
 
     /// <summary>Largest record (data + partition key bytes) the stream accepts; for validation before a put.</summary>
     int MaxRecordBytes(StreamRef stream);
-    ValueTask<PutOutcome> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering);
+    ValueTask<PutRecordsResult> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering);
     ValueTask<PutRecordsResult> PutRecordsAsync(StreamRef stream, IReadOnlyList<PutEntry> entries);
     string GetShardIterator(StreamRef stream, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp);
     ValueTask<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, StreamRef stream);

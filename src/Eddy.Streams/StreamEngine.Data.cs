@@ -10,14 +10,14 @@ public sealed partial class StreamEngine
 
     public int MaxRecordBytes(StreamRef stream) => Resolve(stream).MaxRecordKiB * 1024;
 
-    public async ValueTask<PutOutcome> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering)
+    public async ValueTask<PutRecordsResult> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering)
     {
         var s = ResolveLive(stream);
         if (sequenceNumberForOrdering is not null && !SequenceNumber.TryParse(sequenceNumberForOrdering, out _))
             throw KinesisException.Invalid($"ExclusiveMinimumSequenceNumber {sequenceNumberForOrdering} used in PutRecord on stream {s.Name} under account {Account} is invalid.");
         var outcomes = new PutOutcome[1];
         await AppendAsync(s, [entry], outcomes).ConfigureAwait(false);
-        return outcomes[0];
+        return new PutRecordsResult(outcomes, 0, s.EncryptionType);
     }
 
     public async ValueTask<PutRecordsResult> PutRecordsAsync(StreamRef stream, IReadOnlyList<PutEntry> entries)

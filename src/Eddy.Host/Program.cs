@@ -1,0 +1,6 @@
+using System.CommandLine;
+using Eddy.Host;
+
+var root = new RootCommand("Eddy: a self-hosted, Kinesis-compatible streaming platform.");
+root.Subcommands.Add(ServeCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Eddy.Server;
+using Eddy.Storage;
+using Eddy.Streams;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Eddy.Host;
+
+/// <summary><c>eddy serve</c>: the composition root. Opens the store and the engine and serves the Kinesis API.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one).", DefaultValueFactory = _ => 4567 };
+        var dataDir = new Option<string>("--data-dir") { Description = "Directory of the catalog and the segment logs.", DefaultValueFactory = _ => "./data" };
+        var inMemory = new Option<bool>("--in-memory") { Description = "Keep everything in memory (nothing survives a restart)." };
+        var fsync = new Option<string>("--fsync") { Description = "always: fsync every group commit before acknowledging; interval: write before acknowledging, fsync every second (survives kill -9, not power loss).", DefaultValueFactory = _ => "always" };
+        fsync.AcceptOnlyFromAmong("always", "interval");
+        var stateDelay = new Option<int>("--state-delay-ms") { Description = "How long CREATING, UPDATING and DELETING last.", DefaultValueFactory = _ => 100 };
+        var shardLimit = new Option<int>("--shard-limit") { Description = "Open shards allowed per account.", DefaultValueFactory = _ => 500 };
+        var segmentMb = new Option<int>("--segment-mb") { Description = "Segment file size in MiB.", DefaultValueFactory = _ => 64 };
+        var region = new Option<string>("--region") { Description = "Region in ARNs.", DefaultValueFactory = _ => "us-east-1" };
+        var account = new Option<string>("--account") { Description = "12-digit account id in ARNs.", DefaultValueFactory = _ => "000000000000" };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Warning };
+
+        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, segmentMb, region, account, logLevel };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var memory = parse.GetValue(inMemory);
+            var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
+            await using ILogStore logs = memory
+                ? new MemoryLogStore()
+                : new FileLogStore(new LogStoreOptions
+                {
+                    Directory = Path.Combine(directory, "logs"),
+                    Fsync = parse.GetValue(fsync) == "interval" ? FsyncPolicy.Interval : FsyncPolicy.Always,
+                    SegmentBytes = parse.GetValue(segmentMb) * 1024L * 1024,
+                });
+            await using var engine = StreamEngine.Open(new EngineOptions
+            {
+                DataDirectory = memory ? null : directory,
+                Account = parse.GetValue(account)!,
+                Region = parse.GetValue(region)!,
+                StateDelay = TimeSpan.FromMilliseconds(parse.GetValue(stateDelay)),
+                ShardLimit = parse.GetValue(shardLimit),
+            }, logs);
+            await using var app = EddyServer.Build(new ServerOptions
+            {
+                Host = parse.GetValue(host)!,
+                Port = parse.GetValue(port),
+                LogLevel = parse.GetValue(logLevel),
+            }, engine);
+            await app.StartAsync(cancellation).ConfigureAwait(false);
+            foreach (var address in EddyServer.Addresses(app)) Console.WriteLine($"Eddy listening on {address}");
+            Console.Out.Flush();
+            await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

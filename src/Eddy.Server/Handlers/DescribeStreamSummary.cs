@@ -1,0 +1,37 @@
+using Eddy.Core;
+
+namespace Eddy.Server.Handlers;
+
+internal static class DescribeStreamSummary
+{
+    public static Task HandleAsync(Call c)
+    {
+        var s = c.Engine.DescribeStreamSummary(c.Stream);
+        var w = c.Json;
+        w.WriteStartObject();
+        w.WriteStartObject("StreamDescriptionSummary");
+        w.WriteString("StreamName", s.Name);
+        w.WriteString("StreamARN", s.Arn);
+        w.WriteString("StreamId", s.StreamId);
+        w.WriteString("StreamStatus", s.Status.ToWire());
+        w.StreamModeDetails(s.Mode);
+        w.WriteNumber("RetentionPeriodHours", s.RetentionPeriodHours);
+        w.Timestamp("StreamCreationTimestamp", s.CreatedAt);
+        w.EnhancedMonitoring(s.ShardLevelMetrics);
+        w.WriteString("EncryptionType", s.EncryptionType);
+        if (s.KeyId is not null) w.WriteString("KeyId", s.KeyId);
+        w.WriteNumber("OpenShardCount", s.OpenShardCount);
+        w.WriteNumber("ConsumerCount", s.ConsumerCount);
+        if (s.WarmThroughputTargetMiBps is { } target)
+        {
+            w.WriteStartObject("WarmThroughput");
+            w.WriteNumber("TargetMiBps", target);
+            w.WriteNumber("CurrentMiBps", s.WarmThroughputCurrentMiBps ?? 0);
+            w.WriteEndObject();
+        }
+        w.WriteNumber("MaxRecordSizeInKiB", s.MaxRecordSizeInKiB);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,29 @@
+using Eddy.Core;
+
+namespace Eddy.Server.Handlers;
+
+internal static class GetRecords
+{
+    public static async Task HandleAsync(Call c)
+    {
+        var r = await c.Engine.GetRecordsAsync(c.Required("ShardIterator"), c.Int("Limit"), c.Stream).ConfigureAwait(false);
+        var w = c.Json;
+        w.WriteStartObject();
+        w.WriteStartArray("Records");
+        foreach (var rec in r.Records)
+        {
+            w.WriteStartObject();
+            w.WriteString("SequenceNumber", rec.SequenceNumber);
+            w.Timestamp("ApproximateArrivalTimestamp", rec.ArrivalMs);
+            w.WriteBase64String("Data", rec.Data.Span);
+            w.WriteString("PartitionKey", rec.PartitionKey.Span);
+            if (rec.Encrypted) w.WriteString("EncryptionType", "KMS");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (r.NextShardIterator is not null) w.WriteString("NextShardIterator", r.NextShardIterator);
+        w.WriteNumber("MillisBehindLatest", r.MillisBehindLatest);
+        if (r.ChildShards is { } children) w.ChildShards(children);
+        w.WriteEndObject();
+    }
+}

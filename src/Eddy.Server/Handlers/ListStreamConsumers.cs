@@ -1,0 +1,24 @@
+using Eddy.Core;
+
+namespace Eddy.Server.Handlers;
+
+internal static class ListStreamConsumers
+{
+    public static Task HandleAsync(Call c)
+    {
+        var r = c.Engine.ListConsumers(c.Required("StreamARN"), c.String("NextToken"), c.Int("MaxResults"), c.Time("StreamCreationTimestamp"));
+        var w = c.Json;
+        w.WriteStartObject();
+        w.WriteStartArray("Consumers");
+        foreach (var consumer in r.Consumers)
+        {
+            w.WriteStartObject();
+            w.Consumer(consumer, withStreamArn: false);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (r.NextToken is not null) w.WriteString("NextToken", r.NextToken);
+        w.WriteEndObject();
+        return Task.CompletedTask;
+    }
+}
