@@ -1,0 +1,80 @@
+using System.Text;
+using Eddy.Core;
+using Eddy.Storage;
+
+namespace Eddy.Streams.Tests;
+
+/// <summary>System time shifted by an adjustable offset: lets tests age iterators and records without waiting.</summary>
+internal sealed class ShiftedTime : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
+}
+
+/// <summary>An engine over the in-memory store (or a file store in a temp directory), with no state delay.</summary>
+internal sealed class TestEngine : IAsyncDisposable
+{
+    public ShiftedTime Time { get; } = new();
+    public string? Directory { get; }
+    public StreamEngine Engine { get; private set; }
+    private ILogStore _logs;
+
+    public TestEngine(bool onDisk = false, string? directory = null)
+    {
+        Directory = onDisk ? directory ?? Path.Combine(Path.GetTempPath(), "eddy-engine-" + Guid.NewGuid().ToString("N")) : null;
+        (_logs, Engine) = Open();
+    }
+
+    private (ILogStore, StreamEngine) Open()
+    {
+        ILogStore logs = Directory is null
+            ? new MemoryLogStore(Time)
+            : new FileLogStore(new LogStoreOptions { Directory = Path.Combine(Directory, "logs"), Time = Time, Fsync = FsyncPolicy.Interval });
+        var engine = StreamEngine.Open(new EngineOptions { DataDirectory = Directory, StateDelay = TimeSpan.Zero, Time = Time, ShardLimit = 50 }, logs);
+        return (logs, engine);
+    }
+
+    public async Task ReopenAsync()
+    {
+        await Engine.DisposeAsync();
+        await _logs.DisposeAsync();
+        (_logs, Engine) = Open();
+    }
+
+    public static StreamRef S(string name) => new(name, null);
+
+    public async Task CreateActiveAsync(string name, int shards = 1, StreamMode mode = StreamMode.Provisioned)
+    {
+        await Engine.CreateStreamAsync(name, mode == StreamMode.OnDemand ? null : shards, mode, null, null, null);
+        await WaitAsync(() => Engine.DescribeStreamSummary(S(name)).Status == StreamStatus.Active);
+    }
+
+    public static async Task WaitAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);
+        Assert.True(condition(), "condition not reached within 5 s");
+    }
+
+    public static PutEntry Entry(string key, string data) =>
+        new(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(data), HashKey.FromPartitionKey(key));
+
+    public async Task<List<ReadRecord>> ReadAllAsync(string stream, string shardId, ShardIteratorType type = ShardIteratorType.TrimHorizon)
+    {
+        var iterator = Engine.GetShardIterator(S(stream), shardId, type, null, null);
+        var all = new List<ReadRecord>();
+        while (true)
+        {
+            var r = await Engine.GetRecordsAsync(iterator, null, default);
+            all.AddRange(r.Records);
+            if (r.NextShardIterator is null || r.Records.Count == 0) return all;
+            iterator = r.NextShardIterator;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        await _logs.DisposeAsync();
+        if (Directory is not null && System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
