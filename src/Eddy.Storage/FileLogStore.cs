@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+
+namespace Eddy.Storage;
+
+/// <summary>
+/// <see cref="ILogStore"/> on the local file system: one directory per log under <see cref="LogStoreOptions.Directory"/>,
+/// holding segment files (see <see cref="FileShardLog"/> and docs/formats/segment-log.md).
+/// </summary>
+/// <remarks>
+/// Thread-safe. <see cref="Open"/> of a log that is not open yet runs its recovery synchronously (scan of the active
+/// segment; sealed segments are loaded from their index files). Deleting renames the directory to a tombstone first, so a
+/// crash mid-delete never leaves a half-deleted log visible; leftover tombstones are removed when a store opens.
+/// Under <see cref="FsyncPolicy.Interval"/> one background loop fsyncs every written log each
+/// <see cref="LogStoreOptions.FsyncInterval"/> (timer from <see cref="LogStoreOptions.Time"/>).
+/// </remarks>
+public sealed class FileLogStore : ILogStore
+{
+    private const string TombstonePrefix = "~deleted~";
+
+    private readonly ConcurrentDictionary<string, FileShardLog> _logs = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _flusher;
+    private int _disposed;
+
+    public FileLogStore(LogStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Directory, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.SegmentBytes, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.SegmentBytes, MaxSegmentBytes, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.IndexIntervalBytes, 1, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.Time, nameof(options));
+        if (options.Fsync == FsyncPolicy.Interval)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.FsyncInterval, TimeSpan.Zero, nameof(options));
+        }
+
+        Options = options;
+        Directory.CreateDirectory(options.Directory);
+        PurgeTombstones();
+        _flusher = options.Fsync == FsyncPolicy.Interval ? Task.Run(FlushLoopAsync) : Task.CompletedTask;
+    }
+
+    /// <summary>Largest accepted <see cref="LogStoreOptions.SegmentBytes"/> (index entries store 32-bit positions).</summary>
+    public const long MaxSegmentBytes = 1L << 30;
+
+    public LogStoreOptions Options { get; }
+
+    /// <inheritdoc />
+    public IShardLog Open(string logId)
+    {
+        LogId.Validate(logId);
+        ThrowIfDisposed();
+        if (_logs.TryGetValue(logId, out FileShardLog? log))
+        {
+            return log;
+        }
+
+        _gate.Wait();
+        try
+        {
+            ThrowIfDisposed();
+            if (!_logs.TryGetValue(logId, out log))
+            {
+                log = FileShardLog.Open(Path.Combine(Options.Directory, logId), logId, Options);
+                _logs[logId] = log;
+            }
+
+            return log;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DeleteAsync(string logId)
+    {
+        LogId.Validate(logId);
+        ThrowIfDisposed();
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_logs.TryRemove(logId, out FileShardLog? log))
+            {
+                await log.DisposeAsync().ConfigureAwait(false);
+            }
+
+            string path = Path.Combine(Options.Directory, logId);
+            if (Directory.Exists(path))
+            {
+                string tombstone = Path.Combine(Options.Directory, $"{TombstonePrefix}{logId}~{Guid.NewGuid():N}");
+                Directory.Move(path, tombstone);
+                DirectorySync.Flush(Options.Directory);
+                Directory.Delete(tombstone, recursive: true);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ListLogs()
+    {
+        ThrowIfDisposed();
+        var ids = new List<string>();
+        foreach (string path in Directory.EnumerateDirectories(Options.Directory))
+        {
+            string name = Path.GetFileName(path);
+            if (LogId.IsValid(name))
+            {
+                ids.Add(name);
+            }
+        }
+
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
+    /// <summary>Finishes queued appends, fsyncs and closes every open log. Later calls on the store or its logs throw <see cref="ObjectDisposedException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _flusher.ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (FileShardLog log in _logs.Values)
+            {
+                await log.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _logs.Clear();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        _stop.Dispose();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private async Task FlushLoopAsync()
+    {
+        using var timer = new PeriodicTimer(Options.FsyncInterval, Options.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                foreach (FileShardLog log in _logs.Values)
+                {
+                    log.FlushIfDirty();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Store disposed.
+        }
+    }
+
+    private void PurgeTombstones()
+    {
+        foreach (string path in Directory.EnumerateDirectories(Options.Directory, TombstonePrefix + "*"))
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Retried at the next start.
+            }
+        }
+    }
+}
