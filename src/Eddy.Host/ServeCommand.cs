@@ -47,14 +47,14 @@ internal static class ServeCommand
                 StateDelay = TimeSpan.FromMilliseconds(parse.GetValue(stateDelay)),
                 ShardLimit = parse.GetValue(shardLimit),
             }, logs);
-            await using var app = EddyServer.Build(new ServerOptions
+            await using var app = EddyApplication.Build(new ServerOptions
             {
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 LogLevel = parse.GetValue(logLevel),
             }, engine);
             await app.StartAsync(cancellation).ConfigureAwait(false);
-            foreach (var address in EddyServer.Addresses(app)) Console.WriteLine($"Eddy listening on {address}");
+            foreach (var address in EddyApplication.Addresses(app)) Console.WriteLine($"Eddy listening on {address}");
             Console.Out.Flush();
             await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             return 0;

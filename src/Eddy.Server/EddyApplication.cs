@@ -17,7 +17,7 @@ public sealed record ServerOptions
 }
 
 /// <summary>Builds the ASP.NET Core application that serves the Kinesis API for an engine.</summary>
-public static class EddyServer
+public static class EddyApplication
 {
     public static WebApplication Build(ServerOptions options, IStreamEngine engine)
     {
