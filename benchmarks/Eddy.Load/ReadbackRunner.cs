@@ -85,6 +85,7 @@ public static class ReadbackRunner
         long foreign = readers.Sum(r => r.Foreign);
         long notCaughtUp = readers.Count(r => !r.Finished);
         long readErrors = readers.Sum(r => r.Errors);
+        var latency = new LatencySummary(readers.SelectMany(r => r.Latencies.Items));
         (long expected, long missing, long unconfirmedSeen, long failedStored) = shared.Tally();
         long duplicates = shared.Duplicates;
 
@@ -95,6 +96,9 @@ public static class ReadbackRunner
             .Add("getRecordsCalls", "GetRecords calls", calls)
             .Add("recordsPerSecond", "throughput (records)", records / seconds, "records/s")
             .Add("mibPerSecond", "throughput (Data)", bytes / seconds / (1024 * 1024), "MiB/s")
+            .Add("recordsPerCall", "records per GetRecords call", calls == 0 ? 0.0 : records / (double)calls)
+            .Add("latencyP50Ms", "GetRecords latency p50", latency.P50, "ms")
+            .Add("latencyMaxMs", "GetRecords latency max", latency.MaxMs, "ms")
             .Add("verified", "verified against put acks", manifest is not null);
         if (manifest is not null)
         {
@@ -248,6 +252,7 @@ public static class ReadbackRunner
         private byte[] _previousSequence = new byte[128];
         private int _previousSequenceLength;
 
+        public SampleList Latencies { get; } = new();
         public long Records { get; private set; }
         public long Bytes { get; private set; }
         public long Calls { get; private set; }
@@ -287,7 +292,9 @@ public static class ReadbackRunner
                 try
                 {
                     Calls++;
+                    long sent = Clock.Now;
                     await client.SendAsync(Ops.GetRecords, StreamAdmin.GetRecordsBody(iterator, Limit), _response, ct);
+                    Latencies.Add(Clock.Now - sent);
                     summary = _parser.ParseGetRecords(_response.Span, this);
                     retries = 0;
                 }
