@@ -234,9 +234,13 @@ public sealed class FileShardLog : IShardLog, IAsyncDisposable
             Volatile.Write(ref _closed, 1);
             try
             {
-                if (Volatile.Read(ref _dirty) != 0)
+                RandomAccess.FlushToDisk(_active.Handle);
+
+                // Clean shutdown: index the active segment too, so the next open need not scan it. Written after the
+                // fsync, and deleted again when the log is next opened (so after a crash the active segment has none).
+                if (!_active.IsEmpty && Volatile.Read(ref _fault) is null)
                 {
-                    RandomAccess.FlushToDisk(_active.Handle);
+                    WriteIndexFile(_active);
                 }
             }
             catch (IOException)
@@ -734,7 +738,8 @@ public sealed class FileShardLog : IShardLog, IAsyncDisposable
 
     /// <summary>
     /// Opens every segment: sealed ones through their .idx (scanned and re-indexed when it is missing, stale or corrupt),
-    /// the last one by scanning it frame by frame and truncating at the first bad frame. A sealed segment that turns out
+    /// the last one by scanning it frame by frame and truncating at the first bad frame, unless a clean shutdown left a
+    /// valid .idx for it (it covers exactly the file's length; the file was fsynced before it was written). A sealed segment that turns out
     /// corrupt, or a gap between segments, ends the log there (later segments are deleted): the log is always the longest
     /// valid prefix.
     /// </summary>
@@ -787,7 +792,7 @@ public sealed class FileShardLog : IShardLog, IAsyncDisposable
                 SafeFileHandle handle = OpenSegmentHandle(Path.Combine(_directory, SegmentFormat.SegmentFileName(baseOffset)), FileMode.Open);
                 var segment = new Segment(_directory, baseOffset, handle, []);
                 long fileLength = RandomAccess.GetLength(handle);
-                if (!isLast && TryLoadIndexFile(segment, fileLength))
+                if (TryLoadIndexFile(segment, fileLength))
                 {
                     segments.Add(segment);
                     continue;

@@ -103,6 +103,34 @@ public abstract class LogStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Append_PayloadOver64MiB_Throws()
+    {
+        IShardLog log = CreateStore().Open("s");
+        await Assert.ThrowsAsync<ArgumentException>(async () => await log.AppendAsync([new byte[(64 * 1024 * 1024) + 1]]));
+        Assert.Equal(0, log.EndOffset);
+    }
+
+    [Fact]
+    public async Task Read_RecordsOfVeryDifferentSizes()
+    {
+        IShardLog log = CreateStore().Open("s");
+        await log.AppendAsync(Payloads.Sized(100, 10, 1));
+        await log.AppendAsync(Payloads.Sized(1, 1024 * 1024, 2));
+        await log.AppendAsync(Payloads.Sized(10, 10, 3));
+
+        LogReadResult r = await log.ReadAsync(98, 4, long.MaxValue);
+        Assert.Equal([98L, 99, 100, 101], r.Records.Select(x => x.Offset));
+        Assert.Equal([10, 10, 1024 * 1024, 10], r.Records.Select(x => x.Payload.Length));
+        Assert.True(r.Records[2].Payload.Span.IndexOfAnyExcept((byte)2) < 0);
+        Assert.True(r.Records[3].Payload.Span.IndexOfAnyExcept((byte)3) < 0);
+
+        r = await log.ReadAsync(0, 1000, 2000);
+        Assert.Equal(100, r.Records.Count); // the big one would pass maxBytes
+        r = await log.ReadAsync(0, 1000, long.MaxValue);
+        Assert.Equal(111, r.Records.Count);
+    }
+
+    [Fact]
     public async Task Append_CancelledBeforehand_Throws()
     {
         IShardLog log = CreateStore().Open("s");

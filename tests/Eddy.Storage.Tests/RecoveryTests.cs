@@ -22,15 +22,28 @@ public sealed class RecoveryTests : IDisposable
         .Select(p => long.Parse(Path.GetFileNameWithoutExtension(p), System.Globalization.CultureInfo.InvariantCulture))
         .Order().ToArray();
 
-    /// <summary>Writes <paramref name="records"/> single-record appends of 100 bytes (125-byte frames), each byte = offset.</summary>
-    private async Task WriteAsync(int records, long segmentBytes = 64L * 1024 * 1024, int indexInterval = 4096)
+    /// <summary>
+    /// Writes <paramref name="records"/> single-record appends of 100 bytes (125-byte frames), each byte = offset. Unless
+    /// <paramref name="cleanShutdown"/>, leaves the files as a crash would: without the active segment's index, which
+    /// only a clean shutdown writes.
+    /// </summary>
+    private async Task WriteAsync(int records, long segmentBytes = 64L * 1024 * 1024, int indexInterval = 4096, bool cleanShutdown = false)
     {
-        await using FileLogStore store = NewStore(segmentBytes, indexInterval);
-        IShardLog log = store.Open("s");
-        for (int i = 0; i < records; i++)
+        await using (FileLogStore store = NewStore(segmentBytes, indexInterval))
         {
-            await log.AppendAsync(Payloads.Sized(1, 100, (byte)i));
-            _time.Advance(10);
+            IShardLog log = store.Open("s");
+            for (int i = 0; i < records; i++)
+            {
+                await log.AppendAsync(Payloads.Sized(1, 100, (byte)i));
+                _time.Advance(10);
+            }
+        }
+
+        string activeIndex = IndexPath(SegmentBases()[^1]);
+        Assert.True(File.Exists(activeIndex) || records == 0);
+        if (!cleanShutdown)
+        {
+            File.Delete(activeIndex);
         }
     }
 
@@ -226,7 +239,44 @@ public sealed class RecoveryTests : IDisposable
         }
 
         Assert.False(File.Exists(IndexPath(99_999)));
-        Assert.False(File.Exists(IndexPath(bases[^1])));
+        Assert.True(File.Exists(IndexPath(bases[^1]))); // rewritten for the active segment by the clean shutdown
+    }
+
+    [Fact]
+    public async Task CleanShutdown_IndexesTheActiveSegment_SoOpeningDoesNotScanIt()
+    {
+        await WriteAsync(10, cleanShutdown: true);
+        Assert.True(File.Exists(IndexPath(0)));
+        FlipByte(SegmentPath(0), 20 + (5 * 125) + 60); // not noticed on open: the clean-shutdown index is trusted
+        await using (FileLogStore store = NewStore())
+        {
+            var log = (FileShardLog)store.Open("s");
+            Assert.False(File.Exists(IndexPath(0)));  // the active segment's index is removed once it is open again
+            Assert.Equal(0, log.RecoveryTruncatedBytes);
+            Assert.Equal(10, log.EndOffset);
+            Assert.Equal(StartMs + 90, log.LastTimestampMs);
+            Assert.Equal(4, (await log.ReadAsync(0, 4, long.MaxValue)).Records.Count);
+            await Assert.ThrowsAsync<InvalidDataException>(async () => await log.ReadAsync(0, 10, long.MaxValue));
+            Assert.Equal(10, (await log.AppendAsync(Payloads.Sized(1, 100, 10))).FirstOffset);
+        }
+
+        // Appending after the reopen changed the length, so a stale index could never be trusted anyway.
+        await using (FileLogStore store = NewStore())
+        {
+            Assert.Equal(11, store.Open("s").EndOffset);
+        }
+    }
+
+    [Fact]
+    public async Task CleanShutdownIndex_OfTheWrongLength_IsIgnored()
+    {
+        await WriteAsync(10, cleanShutdown: true);
+        using (FileStream f = File.Open(SegmentPath(0), FileMode.Append))
+        {
+            f.Write(new byte[7]);
+        }
+
+        await AssertRecoveredAsync(10, 7);
     }
 
     [Fact]
