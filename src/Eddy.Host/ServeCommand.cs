@@ -53,7 +53,15 @@ internal static class ServeCommand
                 Port = parse.GetValue(port),
                 LogLevel = parse.GetValue(logLevel),
             }, engine);
-            await app.StartAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"eddy: cannot listen on {parse.GetValue(host)}:{parse.GetValue(port)}: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
             foreach (var address in EddyApplication.Addresses(app)) Console.WriteLine($"Eddy listening on {address}");
             Console.Out.Flush();
             await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
