@@ -1,0 +1,29 @@
+namespace Eddy.Testing;
+
+/// <summary>How <see cref="EddyServer"/> starts the server process.</summary>
+public sealed record EddyServerOptions
+{
+    /// <summary>Data directory to use. Null: a fresh temporary directory, deleted when the server is disposed.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Pass <c>--in-memory</c> (nothing survives a restart).</summary>
+    public bool InMemory { get; init; }
+
+    /// <summary>Pass <c>--state-delay-ms N</c> (CREATING→ACTIVE etc.). Null: the server's default.</summary>
+    public int? StateDelayMs { get; init; }
+
+    /// <summary>Interface to bind; the port is always 0 (the server picks one and reports it).</summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>Further arguments appended after the standard ones.</summary>
+    public IReadOnlyList<string> ExtraArgs { get; init; } = [];
+
+    /// <summary>Extra environment variables for the server process.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>How long to wait for the "Eddy listening on" line.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Path of eddy.dll. Null: EDDY_DLL, else next to the test assembly, else the Host build output.</summary>
+    public string? EddyDllPath { get; init; }
+}

@@ -1,0 +1,262 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Eddy.Testing;
+
+/// <summary>An HTTP answer from <see cref="KinesisJson"/>.</summary>
+public sealed record KinesisJsonResponse(HttpStatusCode Status, string Body)
+{
+    /// <summary>Response headers (names as sent; look-ups are case-insensitive).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    public bool IsSuccess => (int)Status is >= 200 and < 300;
+
+    /// <summary>The body as JSON; an empty body reads as <c>{}</c>.</summary>
+    public JsonElement Json
+    {
+        get
+        {
+            if (string.IsNullOrWhiteSpace(Body))
+            {
+                return JsonDocument.Parse("{}").RootElement;
+            }
+
+            try
+            {
+                return JsonDocument.Parse(Body).RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidOperationException($"Response body is not JSON (HTTP {(int)Status}): {Body}", ex);
+            }
+        }
+    }
+
+    /// <summary>The error code: <c>__type</c> with any <c>prefix#</c> removed (null for success or non-JSON bodies).</summary>
+    public string? ErrorType
+    {
+        get
+        {
+            if (IsSuccess || !TryJson(out var json) || json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("__type", out var type))
+            {
+                return null;
+            }
+
+            var text = type.GetString() ?? "";
+            var hash = text.LastIndexOf('#');
+            return hash >= 0 ? text[(hash + 1)..] : text;
+        }
+    }
+
+    /// <summary>The error message (<c>message</c> or <c>Message</c>), or null.</summary>
+    public string? ErrorMessage
+    {
+        get
+        {
+            if (!TryJson(out var json) || json.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            if (json.TryGetProperty("message", out var m) || json.TryGetProperty("Message", out m))
+            {
+                return m.GetString();
+            }
+
+            return null;
+        }
+    }
+
+    public override string ToString() => $"HTTP {(int)Status}: {Body}";
+
+    private bool TryJson(out JsonElement json)
+    {
+        try
+        {
+            json = string.IsNullOrWhiteSpace(Body) ? default : JsonDocument.Parse(Body).RootElement.Clone();
+            return !string.IsNullOrWhiteSpace(Body);
+        }
+        catch (JsonException)
+        {
+            json = default;
+            return false;
+        }
+    }
+}
+
+/// <summary>Knobs for raw requests (defaults: a correctly SigV4-signed JSON 1.1 POST to "/").</summary>
+public sealed record KinesisJsonOptions
+{
+    public string Region { get; init; } = "us-east-1";
+    public string AccessKeyId { get; init; } = "test";
+    public string SecretAccessKey { get; init; } = "test";
+
+    /// <summary>Sign the request with SigV4 (any credentials are accepted by Eddy, but the header is well formed).</summary>
+    public bool Sign { get; init; } = true;
+
+    public string ContentType { get; init; } = "application/x-amz-json-1.1";
+
+    /// <summary>Full X-Amz-Target value; null: <c>Kinesis_20131202.&lt;operation&gt;</c>. Empty string: no header.</summary>
+    public string? Target { get; init; }
+
+    public HttpMethod Method { get; init; } = HttpMethod.Post;
+
+    public string Path { get; init; } = "/";
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>A minimal Kinesis JSON 1.1 client over HttpClient for wire-level tests and fast test set-up.</summary>
+public static class KinesisJson
+{
+    public const string TargetPrefix = "Kinesis_20131202.";
+
+    private static readonly HttpClient s_http = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>POSTs <paramref name="jsonBody"/> as operation <paramref name="operation"/> and returns status and body.</summary>
+    public static async Task<KinesisJsonResponse> CallAsync(Uri endpoint, string operation, string jsonBody, KinesisJsonOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new KinesisJsonOptions();
+        var bodyBytes = Encoding.UTF8.GetBytes(jsonBody);
+        var uri = new Uri(endpoint, options.Path);
+        using var request = new HttpRequestMessage(options.Method, uri);
+        var target = options.Target ?? TargetPrefix + operation;
+        if (options.Method != HttpMethod.Get || bodyBytes.Length > 0)
+        {
+            request.Content = new ByteArrayContent(bodyBytes);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", options.ContentType);
+        }
+
+        if (target.Length > 0)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        }
+
+        if (options.Sign)
+        {
+            SignV4(request, uri, target, options, bodyBytes, DateTime.UtcNow);
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(options.Timeout);
+        using var response = await s_http.SendAsync(request, cts.Token).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+        {
+            headers[name] = string.Join(", ", values);
+        }
+
+        return new KinesisJsonResponse(response.StatusCode, body) { Headers = headers };
+    }
+
+    /// <summary>Serialises <paramref name="body"/> (e.g. an anonymous object with PascalCase members) and calls the operation.</summary>
+    public static Task<KinesisJsonResponse> CallAsync(Uri endpoint, string operation, object body, KinesisJsonOptions? options = null, CancellationToken cancellationToken = default) =>
+        CallAsync(endpoint, operation, JsonSerializer.Serialize(body), options, cancellationToken);
+
+    /// <summary>Calls the operation and throws (with the response) unless it succeeded; returns the JSON body.</summary>
+    public static async Task<JsonElement> CallOkAsync(Uri endpoint, string operation, object body, CancellationToken cancellationToken = default)
+    {
+        var response = await CallAsync(endpoint, operation, body, null, cancellationToken).ConfigureAwait(false);
+        return response.IsSuccess
+            ? response.Json
+            : throw new InvalidOperationException($"{operation} {JsonSerializer.Serialize(body)} failed: {response}");
+    }
+
+    /// <summary>Polls DescribeStreamSummary until the stream's status is <paramref name="status"/> (default ACTIVE).</summary>
+    public static async Task WaitForStreamStatusAsync(Uri endpoint, string streamName, string status = "ACTIVE", TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        KinesisJsonResponse? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await CallAsync(endpoint, "DescribeStreamSummary", new { StreamName = streamName }, null, cancellationToken).ConfigureAwait(false);
+            if (last.IsSuccess && last.Json.GetProperty("StreamDescriptionSummary").GetProperty("StreamStatus").GetString() == status)
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"Stream {streamName} did not become {status}; last DescribeStreamSummary: {last}");
+    }
+
+    /// <summary>Polls DescribeStreamSummary until the stream is gone (ResourceNotFoundException).</summary>
+    public static async Task WaitForStreamGoneAsync(Uri endpoint, string streamName, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        KinesisJsonResponse? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await CallAsync(endpoint, "DescribeStreamSummary", new { StreamName = streamName }, null, cancellationToken).ConfigureAwait(false);
+            if (last.ErrorType == "ResourceNotFoundException")
+            {
+                return;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"Stream {streamName} was not deleted; last DescribeStreamSummary: {last}");
+    }
+
+    /// <summary>Adds X-Amz-Date and an AWS4-HMAC-SHA256 Authorization header over host, content-type, x-amz-date and x-amz-target.</summary>
+    public static void SignV4(HttpRequestMessage request, Uri uri, string target, KinesisJsonOptions options, byte[] body, DateTime utcNow)
+    {
+        var amzDate = utcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var date = amzDate[..8];
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
+        var host = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
+        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["host"] = host,
+            ["x-amz-date"] = amzDate,
+        };
+        if (request.Content is not null)
+        {
+            headers["content-type"] = options.ContentType;
+        }
+
+        if (target.Length > 0)
+        {
+            headers["x-amz-target"] = target;
+        }
+
+        var signedHeaders = string.Join(';', headers.Keys);
+        var canonical = new StringBuilder()
+            .Append(request.Method.Method).Append('\n')
+            .Append(uri.AbsolutePath).Append('\n')
+            .Append(uri.Query.TrimStart('?')).Append('\n');
+        foreach (var (name, value) in headers)
+        {
+            canonical.Append(name).Append(':').Append(value.Trim()).Append('\n');
+        }
+
+        canonical.Append('\n').Append(signedHeaders).Append('\n').Append(Hex(SHA256.HashData(body)));
+        var scope = $"{date}/{options.Region}/kinesis/aws4_request";
+        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))}";
+        var key = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + options.SecretAccessKey), Encoding.UTF8.GetBytes(date));
+        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(options.Region));
+        key = HMACSHA256.HashData(key, "kinesis"u8.ToArray());
+        key = HMACSHA256.HashData(key, "aws4_request"u8.ToArray());
+        var signature = Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
+        request.Headers.Authorization = new AuthenticationHeaderValue(
+            "AWS4-HMAC-SHA256",
+            $"Credential={options.AccessKeyId}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
+    }
+
+    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+}
