@@ -21,15 +21,47 @@ public readonly record struct SequenceNumber(long ShardCreationSeconds, int Shar
 
     public override string ToString()
     {
-        var value = new BigInteger(2);
-        value = (value << 36) | (ShardCreationSeconds & Mask36);
-        value = (value << 4) | (uint)(ShardIndex & 0xF);
-        value = (value << 64) | (ulong)Counter;
-        value <<= 8; // "byte1", always 00
-        value = (value << 36) | (ArrivalSeconds & Mask36);
-        value = (value << 32) | (uint)ShardIndex;
-        value = (value << 4) | 2;
-        return value.ToString(CultureInfo.InvariantCulture);
+        // The 188 bits as six 32-bit limbs, most significant first (limb 0 holds the top 28 bits).
+        Span<uint> limbs = stackalloc uint[6];
+        var created = (ulong)(ShardCreationSeconds & Mask36);
+        var counter = (ulong)Counter;
+        var arrival = (ulong)(ArrivalSeconds & Mask36);
+        var index = (uint)ShardIndex;
+        // bits 187..124: 2 (4) | created (36) | index nibble (4) | counter high 20 bits
+        var top = (2UL << 60) | (created << 24) | ((ulong)(index & 0xF) << 20) | (counter >> 44);
+        // bits 123..60: counter low 44 bits | 00 (8) | arrival high 12 bits
+        var middle = (counter << 20) | (arrival >> 24);
+        // bits 59..0: arrival low 24 bits | index (32) | 2 (4)
+        var bottom = ((arrival & 0xFFFFFF) << 36) | ((ulong)index << 4) | 2;
+        limbs[0] = (uint)(top >> 36);
+        limbs[1] = (uint)(top >> 4);
+        limbs[2] = (uint)((top << 28) | (middle >> 36));
+        limbs[3] = (uint)(middle >> 4);
+        limbs[4] = (uint)((middle << 28) | (bottom >> 32));
+        limbs[5] = (uint)bottom;
+
+        // Repeated division by 10^9 yields nine decimal digits at a time, least significant first.
+        Span<char> digits = stackalloc char[63];
+        var pos = digits.Length;
+        while (true)
+        {
+            ulong remainder = 0;
+            var nonZero = false;
+            for (var i = 0; i < limbs.Length; i++)
+            {
+                var value = (remainder << 32) | limbs[i];
+                limbs[i] = (uint)(value / 1_000_000_000);
+                remainder = value % 1_000_000_000;
+                nonZero |= limbs[i] != 0;
+            }
+            for (var d = 0; d < 9 && (nonZero || remainder != 0 || d == 0); d++)
+            {
+                digits[--pos] = (char)('0' + (int)(remainder % 10));
+                remainder /= 10;
+            }
+            if (!nonZero) break; // otherwise all nine digits were written, leading zeros included
+        }
+        return new string(digits[pos..]);
     }
 
     /// <summary>Decodes a decimal sequence number in the layout above; false for anything else.</summary>

@@ -9,7 +9,7 @@ namespace Eddy.Server;
 /// One API call as a handler sees it: the engine, the validated request body, and the response writer. Accessors
 /// read members that <see cref="RequestValidator"/> has already type-checked; absent and null members read as null.
 /// </summary>
-internal sealed class Call(IStreamEngine engine, JsonElement body, ArrayBufferWriter<byte> output)
+internal sealed class Call(IStreamEngine engine, JsonElement body, PooledBufferWriter output)
 {
     private Utf8JsonWriter? _writer;
 

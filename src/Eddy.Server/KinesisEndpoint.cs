@@ -45,7 +45,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         }
 
         var (buffer, length) = await ReadBodyAsync(request).ConfigureAwait(false);
-        var output = new ArrayBufferWriter<byte>(256);
+        using var output = new PooledBufferWriter();
         try
         {
             if (length == 0) throw new KinesisException(ErrorCode.SerializationException, null);
@@ -71,7 +71,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         }
     }
 
-    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> body, ArrayBufferWriter<byte> output)
+    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> body, PooledBufferWriter output)
     {
         if (action is KinesisAction.PutRecords or KinesisAction.PutRecord)
         {

@@ -48,7 +48,8 @@ public interface IShardLog
 
     /// <summary>
     /// Appends the payloads as consecutive records sharing one timestamp, which the log assigns from its clock and keeps
-    /// non-decreasing. Completes when the records are durable and visible.
+    /// non-decreasing. Completes when the records are durable and visible. The log copies the payloads: the caller may
+    /// reuse their memory once the returned task has completed (not before).
     /// </summary>
     /// <remarks>
     /// The payload memory is read after this method returns (by the log's writer): keep it unchanged until the returned

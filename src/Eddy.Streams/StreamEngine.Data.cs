@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Eddy.Core;
 using Eddy.Storage;
@@ -65,7 +66,7 @@ public sealed partial class StreamEngine
         {
             var total = 0;
             foreach (var i in indices) total += RecordPayload.SizeOf(entries[i]);
-            var buffer = new byte[total];
+            var buffer = ArrayPool<byte>.Shared.Rent(total); // the log copies payloads before the append completes
             var payloads = new ReadOnlyMemory<byte>[indices.Count];
             var at = 0;
             for (var k = 0; k < indices.Count; k++)
@@ -76,7 +77,15 @@ public sealed partial class StreamEngine
                 payloads[k] = buffer.AsMemory(at, size);
                 at += size;
             }
-            var result = await shard.Log.AppendAsync(payloads).ConfigureAwait(false);
+            AppendResult result;
+            try
+            {
+                result = await shard.Log.AppendAsync(payloads).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
             for (var k = 0; k < indices.Count; k++)
                 outcomes[indices[k]] = new PutOutcome(shard.Id, shard.SequenceNumberAt(result.FirstOffset + k, result.TimestampMs), null, null);
             return true;

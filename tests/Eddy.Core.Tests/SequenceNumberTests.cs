@@ -49,6 +49,25 @@ public class SequenceNumberTests
         Assert.True(N(child) > N(parentEnd));
     }
 
+    [Fact]
+    public void Formatting_agrees_with_big_integer_arithmetic()
+    {
+        var random = new Random(42);
+        for (var i = 0; i < 2000; i++)
+        {
+            var seq = new SequenceNumber(random.NextInt64(0, 1L << 36), random.Next(), random.NextInt64(), random.NextInt64(0, 1L << 36));
+            var v = new System.Numerics.BigInteger(2);
+            v = (v << 36) | seq.ShardCreationSeconds;
+            v = (v << 4) | (seq.ShardIndex & 0xF);
+            v = (v << 64) | (ulong)seq.Counter;
+            v <<= 8;
+            v = (v << 36) | seq.ArrivalSeconds;
+            v = (v << 32) | (uint)seq.ShardIndex;
+            v = (v << 4) | 2;
+            Assert.Equal(v.ToString(), seq.ToString());
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("0")]
