@@ -34,8 +34,10 @@ internal sealed class DataSignal
     /// <summary>Fails every current and future waiter with <paramref name="error"/>.</summary>
     public void Fail(Exception error)
     {
-        Volatile.Write(ref _terminal, error);
-        Volatile.Read(ref _current)?.TrySetException(error);
+        // Full fences on both sides (here and the waiter's CompareExchange), so either this sees the waiter's task or the
+        // waiter sees the error.
+        Interlocked.Exchange(ref _terminal, error);
+        Interlocked.Exchange(ref _current, null)?.TrySetException(error);
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ namespace Eddy.Storage;
 /// </remarks>
 public sealed class FileLogStore : ILogStore
 {
+    /// <summary>Largest accepted <see cref="LogStoreOptions.SegmentBytes"/> (index entries store 32-bit positions).</summary>
+    public const long MaxSegmentBytes = 1L << 30;
+
     private const string TombstonePrefix = "~deleted~";
 
     private readonly ConcurrentDictionary<string, FileShardLog> _logs = new(StringComparer.Ordinal);
@@ -41,9 +44,6 @@ public sealed class FileLogStore : ILogStore
         PurgeTombstones();
         _flusher = options.Fsync == FsyncPolicy.Interval ? Task.Run(FlushLoopAsync) : Task.CompletedTask;
     }
-
-    /// <summary>Largest accepted <see cref="LogStoreOptions.SegmentBytes"/> (index entries store 32-bit positions).</summary>
-    public const long MaxSegmentBytes = 1L << 30;
 
     public LogStoreOptions Options { get; }
 
@@ -85,7 +85,7 @@ public sealed class FileLogStore : ILogStore
         {
             if (_logs.TryRemove(logId, out FileShardLog? log))
             {
-                await log.DisposeAsync().ConfigureAwait(false);
+                await log.CloseAsync().ConfigureAwait(false);
             }
 
             string path = Path.Combine(Options.Directory, logId);
@@ -136,7 +136,7 @@ public sealed class FileLogStore : ILogStore
         {
             foreach (FileShardLog log in _logs.Values)
             {
-                await log.DisposeAsync().ConfigureAwait(false);
+                await log.CloseAsync().ConfigureAwait(false);
             }
 
             _logs.Clear();

@@ -29,14 +29,14 @@ namespace Eddy.Storage;
 /// <item><b>Trim.</b> <see cref="TrimAsync"/> swaps the segment list under the metadata lock and then closes and deletes the
 /// removed files. A reader racing with it either holds the handle (the close is deferred by the SafeHandle reference
 /// count) or finds it closed and retries from the new <see cref="StartOffset"/>.</item>
-/// <item><b>Disposal</b> (by the store): stops accepting appends, lets the writer finish every queued append, fsyncs,
+/// <item><b>Closing</b> (by the store, on delete or dispose): stops accepting appends, lets the writer finish every queued append, fsyncs,
 /// closes the files and fails pending <see cref="WaitForDataAsync"/> calls with <see cref="ObjectDisposedException"/>.</item>
 /// </list>
 /// <para>Durability: an append completes only after its write returned (and, under <see cref="FsyncPolicy.Always"/>, after
 /// fsync), so a kill -9 never loses an acknowledged record. A crash may leave a torn tail of unacknowledged frames;
 /// opening the log truncates the active segment at the first invalid frame (<see cref="RecoveryTruncatedBytes"/>).</para>
 /// </remarks>
-public sealed class FileShardLog : IShardLog, IAsyncDisposable
+public sealed class FileShardLog : IShardLog
 {
     private const long MaxGroupBytes = 8L * 1024 * 1024;
     private const int ScanBufferBytes = 1024 * 1024;
@@ -219,7 +219,7 @@ public sealed class FileShardLog : IShardLog, IAsyncDisposable
     }
 
     /// <summary>Finishes queued appends, fsyncs and closes the files. Called by the store (Delete / Dispose).</summary>
-    public async ValueTask DisposeAsync()
+    internal async ValueTask CloseAsync()
     {
         if (Interlocked.Exchange(ref _disposeState, 1) != 0)
         {
@@ -271,7 +271,7 @@ public sealed class FileShardLog : IShardLog, IAsyncDisposable
         }
         catch (ObjectDisposedException)
         {
-            // Closed concurrently; DisposeAsync does the final fsync.
+            // Closed concurrently; CloseAsync does the final fsync.
         }
         catch (IOException)
         {
