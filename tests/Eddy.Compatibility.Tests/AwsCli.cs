@@ -14,6 +14,48 @@ internal sealed partial class AwsCli(Uri endpoint, ITestOutputHelper output)
     public const string Account = "000000000000";
     public const string Region = "us-east-1";
 
+    /// <summary>The ten operations the current Kinesis model added after Debian 12's AWS CLI (2.9) / botocore (1.29).</summary>
+    public static readonly string[] NewerCommands =
+    [
+        "tag-resource", "untag-resource", "list-tags-for-resource", "describe-account-settings", "update-account-settings",
+        "update-max-record-size", "update-stream-warm-throughput", "put-resource-policy", "get-resource-policy", "delete-resource-policy",
+    ];
+
+    private static readonly Lazy<Task<CliInfo>> s_info = new(DetectAsync);
+
+    private sealed record CliInfo(string Version, bool IsV2, HashSet<string> Commands);
+
+    /// <summary>True if the installed CLI knows every one of <paramref name="commands"/>; otherwise writes why the
+    /// caller skips them (an old CLI, e.g. Debian 12's 2.9, predates ten Kinesis operations and several members).</summary>
+    public async Task<bool> SupportsAsync(params string[] commands)
+    {
+        var info = await s_info.Value;
+        var missing = commands.Where(c => !info.Commands.Contains(c)).ToList();
+        if (missing.Count == 0 || info.Commands.Count < 20) // could not read the command list: let the calls speak
+        {
+            return true;
+        }
+
+        output.WriteLine($"SKIPPED (AWS CLI {info.Version} does not know: {string.Join(", ", missing)})");
+        return false;
+    }
+
+    /// <summary>True if the CLI's Kinesis model is current (it knows the newest operations, hence the newer members too).</summary>
+    public Task<bool> HasCurrentModelAsync() => SupportsAsync(NewerCommands);
+
+    private static async Task<CliInfo> DetectAsync()
+    {
+        var version = await ToolRunner.RunAsync("aws", ["--version"]);
+        var text = (version.StdOut + version.StdErr).Trim();
+        var help = await ToolRunner.RunAsync("aws", ["kinesis", "help"], new ToolRunOptions
+        {
+            Environment = new Dictionary<string, string?> { ["PAGER"] = "cat", ["MANPAGER"] = "cat" },
+        });
+        var plain = Overstrike().Replace(help.StdOut, ""); // groff's bold/bullet overstrikes: "+\bo" -> "o"
+        var commands = CommandLine().Matches(plain).Select(m => m.Groups["cmd"].Value).ToHashSet(StringComparer.Ordinal);
+        return new CliInfo(text.Split(' ')[0], text.StartsWith("aws-cli/2.", StringComparison.Ordinal), commands);
+    }
+
     /// <summary>Runs a command that must succeed and returns its JSON output ({} when it printed nothing).</summary>
     public async Task<JsonElement> RunAsync(params string[] args)
     {
@@ -48,6 +90,8 @@ internal sealed partial class AwsCli(Uri endpoint, ITestOutputHelper output)
 
     private async Task<ToolResult> ExecAsync(string[] args, bool retries)
     {
+        // CLI v2 reads blob arguments as base64 by default; v1 (and v2 with this flag) take them as raw text.
+        string[] binary = (await s_info.Value).IsV2 ? ["--cli-binary-format", "raw-in-base64-out"] : [];
         var env = new Dictionary<string, string?>
         {
             ["AWS_RETRY_MODE"] = "standard",
@@ -55,7 +99,7 @@ internal sealed partial class AwsCli(Uri endpoint, ITestOutputHelper output)
         };
         var result = await ToolRunner.RunAsync(
             "aws",
-            ["kinesis", .. args, "--endpoint-url", endpoint.ToString().TrimEnd('/'), "--output", "json"],
+            ["kinesis", .. args, "--endpoint-url", endpoint.ToString().TrimEnd('/'), "--output", "json", .. binary],
             new ToolRunOptions { Environment = env, Timeout = TimeSpan.FromSeconds(90) });
         output.WriteLine($"{result.Command}  -> exit {result.ExitCode} in {result.Duration.TotalSeconds:0.00} s");
         if (!result.Succeeded)
@@ -65,6 +109,12 @@ internal sealed partial class AwsCli(Uri endpoint, ITestOutputHelper output)
 
         return result;
     }
+
+    [GeneratedRegex(".\b")]
+    private static partial Regex Overstrike();
+
+    [GeneratedRegex(@"^\s*o (?<cmd>[a-z0-9-]+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex CommandLine();
 
     [GeneratedRegex(@"An error occurred \((?<code>[^)]+)\) when calling the (?<op>\w+) operation(?: \(reached max retries: \d+\))?: (?<msg>.*)")]
     private static partial Regex ErrorLine();

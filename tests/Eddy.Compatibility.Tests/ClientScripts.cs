@@ -71,7 +71,8 @@ internal static partial class ClientScripts
         var summary = SummaryLine().Match(result.StdOut);
         if (result.Succeeded && failures.Count == 0 && summary.Success)
         {
-            output.WriteLine($"{script}: {summary.Groups["passed"].Value} checks passed in {result.Duration.TotalSeconds:0.0} s");
+            var skipped = result.StdOut.Split('\n').Count(l => l.StartsWith("skip ", StringComparison.Ordinal));
+            output.WriteLine($"{script}: {summary.Groups["passed"].Value} checks passed{(skipped > 0 ? $", {skipped} skipped (the installed client predates those operations)" : "")} in {result.Duration.TotalSeconds:0.0} s");
             return;
         }
 
