@@ -61,6 +61,15 @@ with r.section("DeregisterStreamConsumer"):
     r.expect_error("DeregisterStreamConsumer unknown", lambda: r.raw.deregister_stream_consumer(StreamARN=arn, ConsumerName="c1"),
                    "ResourceNotFoundException")
 
+with r.section("at most 5 consumers CREATING at once"):
+    burst = r.name("burst")
+    r.create(burst, 1)
+    for i in range(5):
+        r.kin.register_stream_consumer(StreamARN=stream_arn(burst), ConsumerName=f"b{i}")
+    r.expect_error("a 6th registration while 5 are CREATING", lambda: r.raw.register_stream_consumer(StreamARN=stream_arn(burst), ConsumerName="b5"),
+                   "LimitExceededException")
+    r.kin.delete_stream(StreamName=burst, EnforceConsumerDeletion=True)
+
 with r.section("consumer limit (20 per stream)"):
     names = [f"n{i:02d}" for i in range(20)]
     for batch in range(0, 20, 5):

@@ -69,6 +69,9 @@ with r.section("PutRecord"):
                    "ValidationException",
                    message="1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048577 cap=1048577]' at 'data' "
                            "failed to satisfy constraint: Member must have length less than or equal to 1048576")
+    r.expect_error("PartitionKey of 257 characters", lambda: r.raw.put_record(StreamName=s, Data=b"x", PartitionKey="k" * 257),
+                   "ValidationException",
+                   message=f"1 validation error detected: Value '{'k' * 257}' at 'partitionKey' failed to satisfy constraint: Member must have length less than or equal to 256")
     r.expect_error("PutRecord missing stream", lambda: r.raw.put_record(StreamName=missing, Data=b"x", PartitionKey="a"),
                    "ResourceNotFoundException", message=not_found(missing))
 
@@ -93,6 +96,8 @@ with r.section("PutRecords"):
     r.expect_error("PutRecords with no entries", lambda: r.raw.put_records(StreamName=s, Records=[]),
                    "ValidationException",
                    message="1 validation error detected: Value '[]' at 'records' failed to satisfy constraint: Member must have length greater than or equal to 1")
+    too_many = r.expect_error("PutRecords with 501 entries", lambda: r.raw.put_records(StreamName=s, Records=[{"Data": b"x", "PartitionKey": "a"}] * 501),
+                              "ValidationException", pattern=r"^1 validation error detected: Value '.*' at 'records' failed to satisfy constraint: Member must have length less than or equal to 500$")
     r.expect_error("PutRecords missing stream", lambda: r.raw.put_records(StreamName=missing, Records=[{"Data": b"x", "PartitionKey": "a"}]),
                    "ResourceNotFoundException", message=not_found(missing))
 
@@ -178,6 +183,8 @@ with r.section("AT_TIMESTAMP"):
                    prefix="The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ")
 
 with r.section("iterator errors"):
+    lenient = r.kin.get_records(ShardIterator=r.iterator(s, "shardId-1", "TRIM_HORIZON"))["Records"]
+    r.eq("shard ids are parsed leniently ('shardId-1' is shard 1)", [x["SequenceNumber"] for x in lenient], [x[0] for x in put[shard_id(1)]])
     r.expect_error("GetShardIterator unknown shard", lambda: r.raw.get_shard_iterator(StreamName=s, ShardId=shard_id(99), ShardIteratorType="TRIM_HORIZON"),
                    "ResourceNotFoundException",
                    message=f"Shard {shard_id(99)} in stream {s} under account {ACCOUNT} does not exist")

@@ -46,6 +46,12 @@ with r.section("CreateStream errors"):
                    "ResourceInUseException", message=f"Stream {prov} under account {ACCOUNT} already exists.")
     r.expect_error("CreateStream 'x y'", lambda: r.raw.create_stream(StreamName="x y", ShardCount=1),
                    "ValidationException", message=VALIDATION_STREAM_NAME)
+    r.expect_error("CreateStream ShardCount 0", lambda: r.raw.create_stream(StreamName=r.name("zero"), ShardCount=0),
+                   "ValidationException",
+                   message="1 validation error detected: Value '0' at 'shardCount' failed to satisfy constraint: Member must have value greater than or equal to 1")
+    r.expect_error("CreateStream name of 129 characters", lambda: r.raw.create_stream(StreamName="n" * 129, ShardCount=1),
+                   "ValidationException",
+                   message=f"1 validation error detected: Value '{'n' * 129}' at 'streamName' failed to satisfy constraint: Member must have length less than or equal to 128")
     limits = r.kin.describe_limits()
     extra = limits["ShardLimit"] + 1
     r.expect_error(f"CreateStream with {extra} shards (over the shard limit)",
@@ -170,6 +176,8 @@ with r.section("Retention period"):
                    "InvalidArgumentException", codes=["InvalidArgumentException", "ValidationException"])
     r.expect_error("Increase on missing stream", lambda: r.raw.increase_stream_retention_period(StreamName=missing, RetentionPeriodHours=48),
                    "ResourceNotFoundException", message=not_found(missing))
+    r.kin.increase_stream_retention_period(StreamName=prov, RetentionPeriodHours=8760)
+    r.eq("IncreaseStreamRetentionPeriod to the maximum 8760 h", r.summary(prov)["RetentionPeriodHours"], 8760)
     r.kin.decrease_stream_retention_period(StreamName=prov, RetentionPeriodHours=24)
     r.eq("back to 24 h", r.summary(prov)["RetentionPeriodHours"], 24)
 
@@ -202,6 +210,8 @@ with r.section("Stream tags"):
 with r.section("DeleteStream"):
     r.create(doomed, 1)
     arn = stream_arn(doomed)
+    r.kin.put_record(StreamName=doomed, Data=b"old incarnation", PartitionKey="k")
+    old_iterator = r.iterator(doomed, shard_id(0), "TRIM_HORIZON")
     consumer = r.kin.register_stream_consumer(StreamARN=arn, ConsumerName="keeper")["Consumer"]
     r.wait_consumer(consumer["ConsumerARN"])
     r.expect_error("DeleteStream with a consumer and no EnforceConsumerDeletion", lambda: r.raw.delete_stream(StreamName=doomed),
@@ -223,7 +233,12 @@ with r.section("DeleteStream"):
     r.ok("deleted stream disappears")
     r.expect_error("DeleteStream missing stream", lambda: r.raw.delete_stream(StreamName=missing),
                    "ResourceNotFoundException", message=not_found(missing))
+    r.expect_error("GetRecords on a deleted stream", lambda: r.raw.get_records(ShardIterator=old_iterator),
+                   "ResourceNotFoundException", codes=["ResourceNotFoundException", "InvalidArgumentException", "ExpiredIteratorException"])
     r.create(doomed, 1)
+    r.expect_error("an iterator of the deleted incarnation does not read the new stream", lambda: r.raw.get_records(ShardIterator=old_iterator),
+                   "InvalidArgumentException", codes=["InvalidArgumentException", "ResourceNotFoundException", "ExpiredIteratorException"])
+    r.eq("re-created stream starts empty", r.kin.get_records(ShardIterator=r.iterator(doomed, shard_id(0), "TRIM_HORIZON"))["Records"], [])
     r.eq("re-created name starts without tags", r.kin.list_tags_for_stream(StreamName=doomed)["Tags"], [])
     r.eq("re-created name starts without consumers", r.kin.list_stream_consumers(StreamARN=stream_arn(doomed))["Consumers"], [])
     if r.needs("DeleteStream by StreamARN", "DeleteStreamInput.StreamARN"):
