@@ -59,19 +59,18 @@ public sealed class WireTests(EddyServerFixture fixture) : IClassFixture<EddySer
     }
 
     [Fact]
-    public async Task Region_comes_from_the_credential_scope()
+    public async Task Requests_signed_for_any_region_see_the_servers_single_region()
     {
+        // One account and one region per server (README, "Not supported yet"): the credential scope's region is
+        // accepted but does not select a separate namespace of streams.
         var name = _p + "-eu";
         var eu = new KinesisJsonOptions { Region = "eu-west-1" };
         var created = await KinesisJson.CallAsync(Ep, "CreateStream", new { StreamName = name, ShardCount = 1 }, eu);
         Assert.True(created.IsSuccess, created.ToString());
-        var summary = await KinesisJson.CallAsync(Ep, "DescribeStreamSummary", new { StreamName = name }, eu);
+        var summary = await KinesisJson.CallAsync(Ep, "DescribeStreamSummary", new { StreamName = name });
         Assert.True(summary.IsSuccess, summary.ToString());
-        Assert.Equal($"arn:aws:kinesis:eu-west-1:000000000000:stream/{name}",
+        Assert.Equal($"arn:aws:kinesis:us-east-1:000000000000:stream/{name}",
             summary.Json.GetProperty("StreamDescriptionSummary").GetProperty("StreamARN").GetString());
-
-        var inUsEast = await KinesisJson.CallAsync(Ep, "DescribeStreamSummary", new { StreamName = name });
-        Assert.Equal("ResourceNotFoundException", inUsEast.ErrorType);
     }
 
     [Fact]
