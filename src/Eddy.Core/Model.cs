@@ -118,4 +118,11 @@ public sealed record PutRecordsResult(PutOutcome[] Records, int FailedRecordCoun
 /// <summary>A record as read back. <see cref="PartitionKey"/> and <see cref="Data"/> are UTF-8 / raw bytes.</summary>
 public readonly record struct ReadRecord(string SequenceNumber, long ArrivalMs, ReadOnlyMemory<byte> PartitionKey, ReadOnlyMemory<byte> Data, bool Encrypted);
 
-public sealed record GetRecordsResult(IReadOnlyList<ReadRecord> Records, string? NextShardIterator, long MillisBehindLatest, IReadOnlyList<ChildShardView>? ChildShards);
+/// <summary>A GetRecords answer. Record memory may be pooled: it stays valid until the result is disposed.</summary>
+public sealed record GetRecordsResult(IReadOnlyList<ReadRecord> Records, string? NextShardIterator, long MillisBehindLatest, IReadOnlyList<ChildShardView>? ChildShards) : IDisposable
+{
+    /// <summary>What holds the records' memory (the storage read), released by <see cref="Dispose"/>.</summary>
+    public IDisposable? Lease { get; init; }
+
+    public void Dispose() => Lease?.Dispose();
+}

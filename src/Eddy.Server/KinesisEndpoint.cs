@@ -67,7 +67,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BufferPool.Large.Return(buffer);
         }
     }
 
@@ -75,7 +75,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
     {
         if (action is KinesisAction.PutRecords or KinesisAction.PutRecord)
         {
-            var data = ArrayPool<byte>.Shared.Rent(body.Length / 4 * 3 + 4);
+            var data = BufferPool.Large.Rent(body.Length / 4 * 3 + 4);
             try
             {
                 var put = new ParsedPut();
@@ -92,7 +92,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(data);
+                BufferPool.Large.Return(data);
             }
         }
 
@@ -180,16 +180,16 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
     {
         var expected = request.ContentLength is { } n and <= MaxBodyBytes ? (int)n : 64 * 1024;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(expected, 16));
+        var buffer = BufferPool.Large.Rent(Math.Max(expected, 16));
         var length = 0;
         while (true)
         {
             if (length == buffer.Length)
             {
                 if (buffer.Length >= MaxBodyBytes) throw new BadHttpRequestException("Request body too large.", 413);
-                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBodyBytes));
+                var bigger = BufferPool.Large.Rent(Math.Min(buffer.Length * 2, MaxBodyBytes));
                 buffer.AsSpan(0, length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
+                BufferPool.Large.Return(buffer);
                 buffer = bigger;
             }
             var read = await request.Body.ReadAsync(buffer.AsMemory(length)).ConfigureAwait(false);

@@ -6,7 +6,7 @@ namespace Eddy.Server;
 /// GetRecords response grows in a few steps without leaving large-object garbage behind.</summary>
 internal sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+    private byte[] _buffer = BufferPool.Large.Rent(initialCapacity);
     private int _written;
 
     public int WrittenCount => _written;
@@ -30,15 +30,15 @@ internal sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWr
     {
         var needed = _written + Math.Max(sizeHint, 1);
         if (needed <= _buffer.Length) return;
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+        var bigger = BufferPool.Large.Rent(Math.Max(needed, _buffer.Length * 2));
         _buffer.AsSpan(0, _written).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        BufferPool.Large.Return(_buffer);
         _buffer = bigger;
     }
 
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(_buffer);
+        BufferPool.Large.Return(_buffer);
         _buffer = [];
         _written = 0;
     }

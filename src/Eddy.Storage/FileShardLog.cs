@@ -39,6 +39,13 @@ namespace Eddy.Storage;
 public sealed class FileShardLog : IShardLog
 {
     private const long MaxGroupBytes = 8L * 1024 * 1024;
+
+    // Group buffers come from one bounded pool shared by every log: ArrayPool.Shared would keep a multi-megabyte
+    // buffer cached on each thread-pool thread a writer ever ran on.
+    private static readonly ArrayPool<byte> s_groupBuffers = ArrayPool<byte>.Create(16 * 1024 * 1024, 16);
+
+    // Read buffers: a read's frames are read into one of these, which the result keeps until the caller disposes it.
+    private static readonly ArrayPool<byte> s_readBuffers = ArrayPool<byte>.Create(32 * 1024 * 1024, 8);
     private const int ScanBufferBytes = 1024 * 1024;
     private const int MaxReadRetries = 16;
 
@@ -296,6 +303,7 @@ public sealed class FileShardLog : IShardLog
 
         var records = new List<LogRecord>((int)Math.Min(maxRecords, Math.Min(end - from, 1024)));
         var pending = new List<(long Offset, long TimestampMs, int Index, int Length)>();
+        List<byte[]>? leases = null;
         FrameReader? reader = null;
         try
         {
@@ -324,9 +332,9 @@ public sealed class FileShardLog : IShardLog
                     long averageFrame = Math.Max(SegmentFormat.FrameOverhead, (visibleLength - SegmentFormat.HeaderSize) / records0);
                     long wanted = _options.IndexIntervalBytes + averageFrame
                         + Math.Min(maxRecords * averageFrame, maxBytes + ((long)maxRecords * SegmentFormat.FrameOverhead));
-                    wanted = Math.Clamp(wanted, 4096, 8L * 1024 * 1024);
+                    wanted = Math.Clamp(wanted, 4096, 32L * 1024 * 1024);
                     wanted = Math.Min(wanted, Math.Max(visibleLength - entry.Position, SegmentFormat.FrameOverhead));
-                    reader = new FrameReader((int)wanted);
+                    reader = new FrameReader((int)wanted, s_readBuffers);
                 }
 
                 reader.Reset(segment.Handle, entry.Position, visibleLength);
@@ -372,22 +380,15 @@ public sealed class FileShardLog : IShardLog
                     }
                 }
 
-                // One fresh array per segment read for the payloads; the records are slices of it.
+                // The reader's buffer holds the retained frames: it becomes the result's (no second copy), and the
+                // records are slices of it. It goes back to the pool when the result is disposed.
                 if (pending.Count > 0)
                 {
-                    long total = 0;
+                    byte[] payloads = reader.DetachBuffer();
+                    (leases ??= []).Add(payloads);
                     foreach (var p in pending)
                     {
-                        total += p.Length;
-                    }
-
-                    byte[] payloads = total == 0 ? [] : GC.AllocateUninitializedArray<byte>(checked((int)total));
-                    int at = 0;
-                    foreach (var p in pending)
-                    {
-                        reader.Buffer.AsSpan(p.Index, p.Length).CopyTo(payloads.AsSpan(at));
-                        records.Add(new LogRecord(p.Offset, p.TimestampMs, payloads.AsMemory(at, p.Length)));
-                        at += p.Length;
+                        records.Add(new LogRecord(p.Offset, p.TimestampMs, payloads.AsMemory(p.Index, p.Length)));
                     }
 
                     pending.Clear();
@@ -399,11 +400,27 @@ public sealed class FileShardLog : IShardLog
                 }
             }
 
-            return new LogReadResult(records, records.Count > 0 ? records[^1].Offset + 1 : from);
+            List<byte[]>? held = leases;
+            var result = new LogReadResult(records, records.Count > 0 ? records[^1].Offset + 1 : from, held is null ? null : () =>
+            {
+                foreach (byte[] lease in held)
+                {
+                    s_readBuffers.Return(lease);
+                }
+            });
+            leases = null;
+            return result;
         }
         finally
         {
             reader?.Dispose();
+            if (leases is not null)
+            {
+                foreach (byte[] lease in leases)
+                {
+                    s_readBuffers.Return(lease);
+                }
+            }
         }
     }
 
@@ -571,7 +588,7 @@ public sealed class FileShardLog : IShardLog
         long lastIndexed = segment.LastIndexedPosition;
         int interval = _options.IndexIntervalBytes;
         _pendingEntries.Clear();
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkBytes);
+        byte[] buffer = s_groupBuffers.Rent(chunkBytes);
         try
         {
             int written = 0;
@@ -622,7 +639,7 @@ public sealed class FileShardLog : IShardLog
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            s_groupBuffers.Return(buffer);
         }
 
         segment.LastIndexedPosition = lastIndexed;

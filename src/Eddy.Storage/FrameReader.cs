@@ -19,9 +19,26 @@ internal sealed class FrameReader : IDisposable
     private long _limit;              // file position the scan must not pass
     private int _retainFrom = -1;     // buffer index from which nothing may be discarded, -1 when not retaining
 
-    public FrameReader(int initialBufferSize)
+    private readonly ArrayPool<byte> _pool;
+
+    public FrameReader(int initialBufferSize, ArrayPool<byte>? pool = null)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialBufferSize, SegmentFormat.FrameOverhead));
+        _pool = pool ?? ArrayPool<byte>.Shared;
+        _buffer = _pool.Rent(Math.Max(initialBufferSize, SegmentFormat.FrameOverhead));
+    }
+
+    /// <summary>
+    /// Hands the buffer (with every retained frame at its index) to the caller, who returns it to the reader's pool
+    /// when done; the reader continues with a fresh buffer and must be <see cref="Reset"/> before the next scan.
+    /// </summary>
+    public byte[] DetachBuffer()
+    {
+        byte[] detached = _buffer;
+        _buffer = _pool.Rent(SegmentFormat.FrameOverhead);
+        _length = 0;
+        _cursor = 0;
+        _retainFrom = -1;
+        return detached;
     }
 
     /// <summary>The buffer holding the current frame (valid until the next call to <see cref="Next"/> unless retaining).</summary>
@@ -134,9 +151,9 @@ internal sealed class FrameReader : IDisposable
         int needed = _cursor + count;
         if (needed > _buffer.Length)
         {
-            byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, (int)Math.Min(Array.MaxLength, 2L * _buffer.Length)));
+            byte[] bigger = _pool.Rent(Math.Max(needed, (int)Math.Min(Array.MaxLength, 2L * _buffer.Length)));
             Array.Copy(_buffer, bigger, _length);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            _pool.Return(_buffer);
             _buffer = bigger;
         }
 
@@ -167,7 +184,7 @@ internal sealed class FrameReader : IDisposable
         _buffer = [];
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _pool.Return(buffer);
         }
     }
 }

@@ -100,11 +100,23 @@ public interface IShardLog
 /// <summary>Where an append landed: the first record's offset (the rest follow densely) and the shared timestamp.</summary>
 public readonly record struct AppendResult(long FirstOffset, long TimestampMs);
 
-/// <summary>One stored record. <see cref="Payload"/> stays valid for as long as the caller holds it.</summary>
+/// <summary>One stored record. <see cref="Payload"/> stays valid until the <see cref="LogReadResult"/> it came from is disposed.</summary>
 public readonly record struct LogRecord(long Offset, long TimestampMs, ReadOnlyMemory<byte> Payload);
 
-/// <summary>Result of a read: records in offset order, and the offset to continue from.</summary>
-public sealed record LogReadResult(IReadOnlyList<LogRecord> Records, long NextOffset);
+/// <summary>
+/// Result of a read: records in offset order, and the offset to continue from. Record payloads may live in pooled
+/// buffers: they stay valid until the result is disposed (dispose it once the payloads have been consumed; a result
+/// that is never disposed is only garbage collected).
+/// </summary>
+public sealed class LogReadResult(IReadOnlyList<LogRecord> records, long nextOffset, Action? release = null) : IDisposable
+{
+    private Action? _release = release;
+
+    public IReadOnlyList<LogRecord> Records { get; } = records;
+    public long NextOffset { get; } = nextOffset;
+
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+}
 
 /// <summary>When appends are fsynced.</summary>
 public enum FsyncPolicy

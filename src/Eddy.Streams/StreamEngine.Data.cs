@@ -171,22 +171,30 @@ public sealed partial class StreamEngine
 
         var end = shard.EndOffset; // read before the log so a closed shard's end is final
         var read = await shard.Log.ReadAsync(position.Offset, limit ?? 10_000, MaxGetRecordsBytes).ConfigureAwait(false);
-        var cutoff = now - s.RetentionMs;
-        var records = new List<ReadRecord>(read.Records.Count);
-        long lastArrival = 0;
-        foreach (var r in read.Records)
+        try
         {
-            if (r.TimestampMs < cutoff || r.Offset >= end && !shard.IsOpen) continue;
-            if (!RecordPayload.TryRead(r.Payload, out var key, out var data, out var encrypted)) continue;
-            records.Add(new ReadRecord(shard.SequenceNumberAt(r.Offset, r.TimestampMs), r.TimestampMs, key, data, encrypted));
-            lastArrival = r.TimestampMs;
+            var cutoff = now - s.RetentionMs;
+            var records = new List<ReadRecord>(read.Records.Count);
+            long lastArrival = 0;
+            foreach (var r in read.Records)
+            {
+                if (r.TimestampMs < cutoff || r.Offset >= end && !shard.IsOpen) continue;
+                if (!RecordPayload.TryRead(r.Payload, out var key, out var data, out var encrypted)) continue;
+                records.Add(new ReadRecord(shard.SequenceNumberAt(r.Offset, r.TimestampMs), r.TimestampMs, key, data, encrypted));
+                lastArrival = r.TimestampMs;
+            }
+            var next = Math.Max(read.NextOffset, position.Offset);
+            if (!shard.IsOpen && next >= shard.FinalEndOffset)
+                return new GetRecordsResult(records, null, 0, Children(s, shard)) { Lease = read };
+            var tip = shard.Log.EndOffset;
+            var behind = next >= tip || records.Count == 0 ? 0 : Math.Max(0, now - lastArrival);
+            return new GetRecordsResult(records, new IteratorPosition(s.Id, shard.Index, next, now).Encode(_tokens), behind, null) { Lease = read };
         }
-        var next = Math.Max(read.NextOffset, position.Offset);
-        if (!shard.IsOpen && next >= shard.FinalEndOffset)
-            return new GetRecordsResult(records, null, 0, Children(s, shard));
-        var tip = shard.Log.EndOffset;
-        var behind = next >= tip || records.Count == 0 ? 0 : Math.Max(0, now - lastArrival);
-        return new GetRecordsResult(records, new IteratorPosition(s.Id, shard.Index, next, now).Encode(_tokens), behind, null);
+        catch
+        {
+            read.Dispose();
+            throw;
+        }
     }
 
     private static List<ChildShardView> Children(StreamState s, ShardState parent) =>

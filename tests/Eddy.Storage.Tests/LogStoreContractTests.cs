@@ -95,6 +95,22 @@ public abstract class LogStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Read_ResultsCanBeDisposedAndReadAgain()
+    {
+        IShardLog log = CreateStore().Open("s");
+        await log.AppendAsync(Payloads.Of("a0", "a1"));
+        for (int i = 0; i < 3; i++)
+        {
+            using LogReadResult read = await log.ReadAsync(0, 10, 1 << 20);
+            Assert.Equal(["a0", "a1"], read.Records.Select(Payloads.Text));
+            read.Dispose(); // a second Dispose (the using) is a no-op
+        }
+
+        using LogReadResult empty = await log.ReadAsync(2, 10, 1 << 20);
+        Assert.Empty(empty.Records);
+    }
+
+    [Fact]
     public async Task Append_EmptyBatch_Throws()
     {
         IShardLog log = CreateStore().Open("s");

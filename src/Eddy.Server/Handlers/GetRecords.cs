@@ -6,7 +6,7 @@ internal static class GetRecords
 {
     public static async Task HandleAsync(Call c)
     {
-        var r = await c.Engine.GetRecordsAsync(c.Required("ShardIterator"), c.Int("Limit"), c.Stream).ConfigureAwait(false);
+        using var r = await c.Engine.GetRecordsAsync(c.Required("ShardIterator"), c.Int("Limit"), c.Stream).ConfigureAwait(false);
         Write(c.Json, r);
     }
 
