@@ -39,6 +39,7 @@ public interface IStreamEngine
     ConsumerView DescribeConsumer(string? streamArn, string? consumerName, string? consumerArn);
     ListConsumersResult ListConsumers(string streamArn, string? nextToken, int? maxResults, DateTimeOffset? streamCreationTimestamp);
     Task DeregisterConsumerAsync(string? streamArn, string? consumerName, string? consumerArn);
+    Task<IShardSubscription> SubscribeToShardAsync(string consumerArn, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp);
 
     Task StartEncryptionAsync(StreamRef stream, string encryptionType, string keyId);
     Task StopEncryptionAsync(StreamRef stream, string encryptionType, string keyId);

@@ -126,3 +126,25 @@ public sealed record GetRecordsResult(IReadOnlyList<ReadRecord> Records, string?
 
     public void Dispose() => Lease?.Dispose();
 }
+
+/// <summary>One SubscribeToShard event. Record memory may be pooled: it stays valid until the event is disposed.</summary>
+public sealed record SubscriptionEvent(IReadOnlyList<ReadRecord> Records, string? ContinuationSequenceNumber, long MillisBehindLatest, IReadOnlyList<ChildShardView>? ChildShards) : IDisposable
+{
+    public IDisposable? Lease { get; init; }
+
+    public void Dispose() => Lease?.Dispose();
+}
+
+/// <summary>
+/// An enhanced fan-out subscription to one shard for one consumer (SubscribeToShard). Events come as soon as records
+/// are written, as heartbeats (no records) when the shard is idle, and last as the shard-end event (ChildShards, no
+/// continuation) when the shard is closed and fully delivered.
+/// </summary>
+public interface IShardSubscription : IAsyncDisposable
+{
+    /// <summary>The next event, or null once the subscription has ended (see <see cref="EndReason"/>).</summary>
+    ValueTask<SubscriptionEvent?> NextAsync(CancellationToken cancellationToken);
+
+    /// <summary>Why the subscription ended early (taken over, consumer or stream deleted); null when it simply ran its course.</summary>
+    KinesisException? EndReason { get; }
+}

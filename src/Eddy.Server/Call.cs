@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Eddy.Core;
 using Eddy.Protocol.Model;
+using Microsoft.AspNetCore.Http;
 
 namespace Eddy.Server;
 
@@ -9,12 +10,18 @@ namespace Eddy.Server;
 /// One API call as a handler sees it: the engine, the validated request body, and the response writer. Accessors
 /// read members that <see cref="RequestValidator"/> has already type-checked; absent and null members read as null.
 /// </summary>
-internal sealed class Call(IStreamEngine engine, JsonElement body, PooledBufferWriter output)
+internal sealed class Call(IStreamEngine engine, JsonElement body, PooledBufferWriter output, HttpContext http)
 {
     private Utf8JsonWriter? _writer;
 
     public IStreamEngine Engine { get; } = engine;
     public JsonElement Body { get; } = body;
+
+    /// <summary>The HTTP exchange, for the one action that answers with a stream of events (SubscribeToShard).</summary>
+    public HttpContext Http { get; } = http;
+
+    /// <summary>Set by a handler that wrote the response itself (an event stream); the endpoint then writes nothing.</summary>
+    public bool Streamed { get; set; }
 
     /// <summary>The response writer; a call that never asks for it answers 200 with an empty body.</summary>
     public Utf8JsonWriter Json => _writer ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
@@ -100,6 +107,23 @@ internal static class Shapes
             foreach (var p in c.ParentShards) w.WriteStringValue(p);
             w.WriteEndArray();
             w.HashKeyRange(c.HashKeyRange);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    /// <summary>The <c>Records</c> member of GetRecords and SubscribeToShardEvent (hot path: base64 straight from the read buffer).</summary>
+    public static void Records(this Utf8JsonWriter w, IReadOnlyList<ReadRecord> records)
+    {
+        w.WriteStartArray("Records");
+        foreach (var rec in records)
+        {
+            w.WriteStartObject();
+            w.WriteString("SequenceNumber", rec.SequenceNumber);
+            w.Timestamp("ApproximateArrivalTimestamp", rec.ArrivalMs);
+            w.WriteBase64String("Data", rec.Data.Span);
+            w.WriteString("PartitionKey", rec.PartitionKey.Span);
+            if (rec.Encrypted) w.WriteString("EncryptionType", "KMS");
             w.WriteEndObject();
         }
         w.WriteEndArray();

@@ -49,21 +49,26 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         try
         {
             if (length == 0) throw new KinesisException(ErrorCode.SerializationException, null);
-            var call = await DispatchAsync(action, buffer.AsMemory(0, length), output).ConfigureAwait(false);
+            var call = await DispatchAsync(action, buffer.AsMemory(0, length), output, context).ConfigureAwait(false);
+            if (call.Streamed) return;
             call.Flush();
             response.StatusCode = 200;
             response.ContentType = JsonContentType;
             response.ContentLength = output.WrittenCount;
             if (output.WrittenCount > 0) await response.Body.WriteAsync(output.WrittenMemory).ConfigureAwait(false);
         }
-        catch (KinesisException e)
+        catch (KinesisException e) when (!response.HasStarted)
         {
             await WriteErrorAsync(response, e.Code, e.Message.Length == 0 ? null : e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // the client went away
         }
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             LogInternalFailure(logger, action, e);
-            await WriteErrorAsync(response, ErrorCode.InternalFailure, null).ConfigureAwait(false);
+            if (!response.HasStarted) await WriteErrorAsync(response, ErrorCode.InternalFailure, null).ConfigureAwait(false);
         }
         finally
         {
@@ -71,7 +76,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         }
     }
 
-    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> body, PooledBufferWriter output)
+    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> body, PooledBufferWriter output, HttpContext context)
     {
         if (action is KinesisAction.PutRecords or KinesisAction.PutRecord)
         {
@@ -85,7 +90,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
                     ThrowModelError(action, body);
                     throw new KinesisException(ErrorCode.SerializationException, "The request body could not be parsed.");
                 }
-                var call = new Call(engine, default, output);
+                var call = new Call(engine, default, output, context);
                 if (many) await PutRecords.HandleAsync(call, put).ConfigureAwait(false);
                 else await PutRecord.HandleAsync(call, put).ConfigureAwait(false);
                 return call;
@@ -99,7 +104,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         using var document = Parse(body);
         var root = document.RootElement;
         if (RequestValidator.Validate(action.ToString(), root) is { } error) throw ToException(error);
-        var c = new Call(engine, root, output);
+        var c = new Call(engine, root, output, context);
         await (action switch
         {
             KinesisAction.AddTagsToStream => AddTagsToStream.HandleAsync(c),
@@ -138,7 +143,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
             KinesisAction.UpdateShardCount => UpdateShardCount.HandleAsync(c),
             KinesisAction.UpdateStreamMode => UpdateStreamMode.HandleAsync(c),
             KinesisAction.UpdateStreamWarmThroughput => UpdateStreamWarmThroughput.HandleAsync(c),
-            KinesisAction.SubscribeToShard => throw new KinesisException(ErrorCode.UnknownOperationException, "SubscribeToShard is not supported yet."),
+            KinesisAction.SubscribeToShard => SubscribeToShard.HandleAsync(c),
             _ => throw new KinesisException(ErrorCode.UnknownOperationException, null),
         }).ConfigureAwait(false);
         return c;

@@ -12,7 +12,12 @@ internal sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWr
     public int WrittenCount => _written;
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
     public void Advance(int count) => _written += count;
+
+    /// <summary>Forgets what was written, keeping the buffer.</summary>
+    public void Clear() => _written = 0;
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {

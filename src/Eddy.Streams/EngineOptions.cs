@@ -17,5 +17,11 @@ public sealed record EngineOptions
 
     /// <summary>How often retention is enforced on disk (records past retention are never returned regardless).</summary>
     public TimeSpan RetentionSweep { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>SubscribeToShard: how long a subscription lasts, how often an idle one heart-beats, and after how long
+    /// a new subscription for the same consumer and shard takes over instead of failing with ResourceInUse.</summary>
+    public TimeSpan SubscriptionLifetime { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan SubscriptionHeartbeat { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan SubscriptionTakeover { get; init; } = TimeSpan.FromSeconds(5);
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

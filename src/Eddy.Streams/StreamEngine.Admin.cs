@@ -198,10 +198,11 @@ public sealed partial class StreamEngine
             if (c.Status == ConsumerStatus.Deleting) return;
             c.Status = ConsumerStatus.Deleting;
             _catalog.SaveStream(s);
+            var arn = c.Arn(s.Arn);
+            EndSubscriptions(sub => sub.Key.ConsumerArn == arn, ConsumerNotFound(arn));
             Later(() =>
             {
                 s.Consumers.Remove(c);
-                var arn = c.Arn(s.Arn);
                 _tags.Remove(arn);
                 _policies.Remove(arn);
                 _catalog.SaveStream(s);

@@ -100,6 +100,13 @@ public sealed partial class StreamEngine
     {
         var s = ResolveLive(stream);
         var shard = ResolveShard(s, shardId, forIterator: true);
+        var offset = StartOffset(s, shard, type, startingSequenceNumber, timestamp, "GetShardIterator");
+        return new IteratorPosition(s.Id, shard.Index, offset, NowMs).Encode(_tokens);
+    }
+
+    /// <summary>The offset a starting position designates (GetShardIterator and SubscribeToShard share the rules).</summary>
+    private long StartOffset(StreamState s, ShardState shard, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp, string operation)
+    {
         var wire = type switch
         {
             ShardIteratorType.AtSequenceNumber => "AT_SEQUENCE_NUMBER",
@@ -113,42 +120,36 @@ public sealed partial class StreamEngine
             throw KinesisException.Invalid("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or " +
                 $"(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {wire} and " +
                 (bySequence ? "no StartingSequenceNumber." : "also a StartingSequenceNumber."));
-        var now = NowMs;
-        long offset;
         switch (type)
         {
             case ShardIteratorType.AtSequenceNumber:
             case ShardIteratorType.AfterSequenceNumber:
-                var seq = DecodeSequenceNumber(s, shard, startingSequenceNumber!);
-                offset = seq.Counter == SequenceNumber.EndCounter ? shard.EndOffset
-                    : type == ShardIteratorType.AtSequenceNumber ? seq.Counter : seq.Counter + 1;
-                break;
+                var seq = DecodeSequenceNumber(s, shard, startingSequenceNumber!, operation);
+                return seq.Counter == SequenceNumber.EndCounter ? shard.EndOffset
+                    : type == ShardIteratorType.AtSequenceNumber ? ShardState.OffsetOf(seq) : seq.Counter;
             case ShardIteratorType.TrimHorizon:
-                offset = shard.Log.StartOffset;
-                break;
+                return shard.Log.StartOffset;
             case ShardIteratorType.Latest:
-                offset = shard.EndOffset;
-                break;
+                return shard.EndOffset;
             default:
                 if (timestamp is not { } at)
                     throw KinesisException.Invalid("Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
                 var ms = at.ToUnixTimeMilliseconds();
+                var now = NowMs;
                 if (ms > now)
                     throw KinesisException.Invalid($"The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {ms}, currentTimestampInMillis: {now}");
-                offset = Math.Min(shard.Log.FindOffsetByTimestamp(ms), shard.EndOffset);
-                break;
+                return Math.Min(shard.Log.FindOffsetByTimestamp(ms), shard.EndOffset);
         }
-        return new IteratorPosition(s.Id, shard.Index, offset, now).Encode(_tokens);
     }
 
-    private SequenceNumber DecodeSequenceNumber(StreamState s, ShardState shard, string text)
+    private SequenceNumber DecodeSequenceNumber(StreamState s, ShardState shard, string text, string operation)
     {
         if (!SequenceNumber.TryParse(text, out var seq))
-            throw KinesisException.Invalid($"StartingSequenceNumber {text} used in GetShardIterator on shard {shard.Id} in stream {s.Name} under account {Account} is invalid.");
+            throw KinesisException.Invalid($"StartingSequenceNumber {text} used in {operation} on shard {shard.Id} in stream {s.Name} under account {Account} is invalid.");
         if (seq.ShardIndex != shard.Index)
             throw KinesisException.Invalid($"Invalid StartingSequenceNumber. It encodes {ShardId.Format(seq.ShardIndex)}, while it was used in a call to a shard with {shard.Id}");
         if (seq.ShardCreationSeconds != shard.SeqEpochSeconds)
-            throw KinesisException.Invalid($"StartingSequenceNumber {text} used in GetShardIterator on shard {shard.Id} in stream {s.Name} under account {Account} is invalid because it did not come from this stream.");
+            throw KinesisException.Invalid($"StartingSequenceNumber {text} used in {operation} on shard {shard.Id} in stream {s.Name} under account {Account} is invalid because it did not come from this stream.");
         return seq;
     }
 
@@ -169,8 +170,19 @@ public sealed partial class StreamEngine
             throw new KinesisException(ErrorCode.ResourceNotFoundException,
                 $"Shard {ShardId.Format(position.ShardIndex)} in stream {s.Name} under account {Account} does not exist");
 
-        var end = shard.EndOffset; // read before the log so a closed shard's end is final
-        var read = await shard.Log.ReadAsync(position.Offset, limit ?? 10_000, MaxGetRecordsBytes).ConfigureAwait(false);
+        var batch = await ReadBatchAsync(s, shard, position.Offset, limit ?? 10_000, MaxGetRecordsBytes, now).ConfigureAwait(false);
+        if (batch.ShardEnded)
+            return new GetRecordsResult(batch.Records, null, 0, Children(s, shard)) { Lease = batch.Lease };
+        return new GetRecordsResult(batch.Records, new IteratorPosition(s.Id, shard.Index, batch.NextOffset, now).Encode(_tokens), batch.MillisBehind, null) { Lease = batch.Lease };
+    }
+
+    /// <summary>Records read from one shard for GetRecords or a push event: retention applied, payloads decoded.</summary>
+    private readonly record struct Batch(List<ReadRecord> Records, long NextOffset, long MillisBehind, bool ShardEnded, IDisposable Lease);
+
+    private static async ValueTask<Batch> ReadBatchAsync(StreamState s, ShardState shard, long offset, int limit, long maxBytes, long now)
+    {
+        var closed = !shard.IsOpen; // read before the log so a closed shard's end is final
+        var read = await shard.Log.ReadAsync(offset, limit, maxBytes).ConfigureAwait(false);
         try
         {
             var cutoff = now - s.RetentionMs;
@@ -178,17 +190,15 @@ public sealed partial class StreamEngine
             long lastArrival = 0;
             foreach (var r in read.Records)
             {
-                if (r.TimestampMs < cutoff || r.Offset >= end && !shard.IsOpen) continue;
+                if (r.TimestampMs < cutoff) continue;
                 if (!RecordPayload.TryRead(r.Payload, out var key, out var data, out var encrypted)) continue;
                 records.Add(new ReadRecord(shard.SequenceNumberAt(r.Offset, r.TimestampMs), r.TimestampMs, key, data, encrypted));
                 lastArrival = r.TimestampMs;
             }
-            var next = Math.Max(read.NextOffset, position.Offset);
-            if (!shard.IsOpen && next >= shard.FinalEndOffset)
-                return new GetRecordsResult(records, null, 0, Children(s, shard)) { Lease = read };
-            var tip = shard.Log.EndOffset;
-            var behind = next >= tip || records.Count == 0 ? 0 : Math.Max(0, now - lastArrival);
-            return new GetRecordsResult(records, new IteratorPosition(s.Id, shard.Index, next, now).Encode(_tokens), behind, null) { Lease = read };
+            var next = Math.Max(read.NextOffset, offset);
+            var ended = closed && next >= shard.FinalEndOffset;
+            var behind = ended || next >= shard.Log.EndOffset || records.Count == 0 ? 0 : Math.Max(0, now - lastArrival);
+            return new Batch(records, next, behind, ended, read);
         }
         catch
         {

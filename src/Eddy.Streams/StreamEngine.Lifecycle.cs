@@ -56,6 +56,7 @@ public sealed partial class StreamEngine
                     $"Stream {s.Name} under account {Account} has registered consumers. Deregister them or set EnforceConsumerDeletion.");
             s.Status = StreamStatus.Deleting;
             _catalog.SaveStream(s);
+            EndSubscriptions(sub => sub.StreamId == s.Id, KinesisException.StreamNotFound(s.Name, Account));
             Later(() => DeleteNow(s));
         });
 

@@ -17,6 +17,7 @@ internal sealed class ShardState
     private int _writers;
     private int _closed;
     private string? _startingSequenceNumber;
+    private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ShardState(int index, int? parent, int? adjacentParent, HashKeyRange range, long createdMs, long seqEpochSeconds, IShardLog log)
     {
@@ -44,13 +45,23 @@ internal sealed class ShardState
     public long FinalEndOffset { get; private set; }
     public bool IsOpen => Volatile.Read(ref _closed) == 0;
 
+    /// <summary>Completes once the shard is closed and its final end offset is known (wakes push subscribers).</summary>
+    public Task Closed => _closedSignal.Task;
+
     public string StartingSequenceNumber => _startingSequenceNumber ??= new SequenceNumber(SeqEpochSeconds, Index, 0, SeqEpochSeconds).ToString();
 
     public string? EndingSequenceNumber => ClosedMs is { } closed
         ? new SequenceNumber(SeqEpochSeconds, Index, SequenceNumber.EndCounter, closed / 1000).ToString()
         : null;
 
-    public string SequenceNumberAt(long offset, long arrivalMs) => new SequenceNumber(SeqEpochSeconds, Index, offset, arrivalMs / 1000).ToString();
+    /// <summary>
+    /// The sequence number of the record at <paramref name="offset"/>: counter = offset + 1, so the shard's
+    /// StartingSequenceNumber (counter 0) sorts below every record and "after the start" means offset 0.
+    /// </summary>
+    public string SequenceNumberAt(long offset, long arrivalMs) => new SequenceNumber(SeqEpochSeconds, Index, offset + 1, arrivalMs / 1000).ToString();
+
+    /// <summary>The log offset a sequence number's counter designates (the start of the shard for counter 0).</summary>
+    public static long OffsetOf(SequenceNumber sequenceNumber) => Math.Max(0, sequenceNumber.Counter - 1);
 
     /// <summary>The offset one past the last record this shard will ever hold, or the current end while open.</summary>
     public long EndOffset => IsOpen ? Log.EndOffset : FinalEndOffset;
@@ -71,6 +82,7 @@ internal sealed class ShardState
         while (Volatile.Read(ref _writers) != 0) await Task.Delay(1).ConfigureAwait(false);
         FinalEndOffset = Log.EndOffset;
         ClosedMs = closedMs;
+        _closedSignal.TrySetResult();
     }
 
     /// <summary>Restores a shard that the catalog records as closed.</summary>
@@ -79,6 +91,7 @@ internal sealed class ShardState
         _closed = 1;
         ClosedMs = closedMs;
         FinalEndOffset = finalEndOffset;
+        _closedSignal.TrySetResult();
     }
 }
 

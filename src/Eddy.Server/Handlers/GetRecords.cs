@@ -14,18 +14,7 @@ internal static class GetRecords
     public static void Write(System.Text.Json.Utf8JsonWriter w, GetRecordsResult r)
     {
         w.WriteStartObject();
-        w.WriteStartArray("Records");
-        foreach (var rec in r.Records)
-        {
-            w.WriteStartObject();
-            w.WriteString("SequenceNumber", rec.SequenceNumber);
-            w.Timestamp("ApproximateArrivalTimestamp", rec.ArrivalMs);
-            w.WriteBase64String("Data", rec.Data.Span);
-            w.WriteString("PartitionKey", rec.PartitionKey.Span);
-            if (rec.Encrypted) w.WriteString("EncryptionType", "KMS");
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        w.Records(r.Records);
         if (r.NextShardIterator is not null) w.WriteString("NextShardIterator", r.NextShardIterator);
         w.WriteNumber("MillisBehindLatest", r.MillisBehindLatest);
         if (r.ChildShards is { } children) w.ChildShards(children);

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using Eddy.Core;
+
+namespace Eddy.Streams;
+
+public sealed partial class StreamEngine
+{
+    private const int MaxEventRecords = 10_000;
+    private const long MaxEventBytes = 2 * 1024 * 1024;
+
+    /// <summary>Active push subscriptions by consumer ARN and shard index: at most one per pair.</summary>
+    private readonly ConcurrentDictionary<(string ConsumerArn, int Shard), ShardSubscription> _subscriptions = new();
+
+    public Task<IShardSubscription> SubscribeToShardAsync(string consumerArn, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp)
+    {
+        var (s, shard, offset) = Read(() =>
+        {
+            var (stream, consumer) = ResolveConsumerArn(consumerArn);
+            if (consumer is null) throw ConsumerNotFound(consumerArn);
+            if (consumer.Status != ConsumerStatus.Active)
+                throw new KinesisException(ErrorCode.ResourceInUseException, $"Consumer {consumerArn} is not in ACTIVE state, instead in state {consumer.Status.ToWire()}.");
+            if (stream.Status is not (StreamStatus.Active or StreamStatus.Updating)) throw KinesisException.NotActive(stream.Name, Account, stream.Status);
+            var target = ResolveShard(stream, shardId, forIterator: true);
+            return (stream, target, StartOffset(stream, target, type, startingSequenceNumber, timestamp, "SubscribeToShard"));
+        });
+
+        var key = (consumerArn, shard.Index);
+        var now = NowMs;
+        var subscription = new ShardSubscription(this, s, shard, offset, key, now);
+        lock (_subscriptions)
+        {
+            if (_subscriptions.TryGetValue(key, out var existing) && !existing.HasEnded)
+            {
+                if (now - existing.StartedMs < (long)_options.SubscriptionTakeover.TotalMilliseconds)
+                    throw new KinesisException(ErrorCode.ResourceInUseException,
+                        $"Another active subscription exists for consumer {consumerArn} on shard {shard.Id}.");
+                existing.End(new KinesisException(ErrorCode.ResourceInUseException,
+                    $"Subscription for consumer {consumerArn} on shard {shard.Id} was taken over by a newer subscription."));
+            }
+            _subscriptions[key] = subscription;
+        }
+        return Task.FromResult<IShardSubscription>(subscription);
+    }
+
+    /// <summary>Ends every subscription matching <paramref name="match"/> with <paramref name="reason"/>.</summary>
+    private void EndSubscriptions(Func<ShardSubscription, bool> match, KinesisException reason)
+    {
+        foreach (var subscription in _subscriptions.Values)
+            if (match(subscription)) subscription.End(reason);
+    }
+
+    private void Unregister(ShardSubscription subscription)
+    {
+        lock (_subscriptions)
+        {
+            if (_subscriptions.TryGetValue(subscription.Key, out var current) && ReferenceEquals(current, subscription))
+                _subscriptions.TryRemove(subscription.Key, out _);
+        }
+    }
+
+    /// <summary>
+    /// One SubscribeToShard session. Threading: <see cref="NextAsync"/> is called by one reader at a time (the HTTP
+    /// response loop); <see cref="End"/> may be called from any thread (takeover, deregistration, deletion).
+    /// </summary>
+    private sealed class ShardSubscription(StreamEngine engine, StreamState stream, ShardState shard, long offset, (string ConsumerArn, int Shard) key, long startedMs)
+        : IShardSubscription
+    {
+        private readonly CancellationTokenSource _ended = new();
+        private readonly long _deadlineMs = startedMs + (long)engine._options.SubscriptionLifetime.TotalMilliseconds;
+        private long _offset = offset;
+        private string? _continuation;
+        private bool _finished;
+        private KinesisException? _endReason;
+
+        public (string ConsumerArn, int Shard) Key { get; } = key;
+        public long StartedMs { get; } = startedMs;
+        public long StreamId => stream.Id;
+        public bool HasEnded => _finished || _ended.IsCancellationRequested;
+        public KinesisException? EndReason => Volatile.Read(ref _endReason);
+
+        public void End(KinesisException reason)
+        {
+            Interlocked.CompareExchange(ref _endReason, reason, null);
+            try { _ended.Cancel(); }
+            catch (ObjectDisposedException) { }
+        }
+
+        public async ValueTask<SubscriptionEvent?> NextAsync(CancellationToken cancellationToken)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _ended.Token);
+            while (true)
+            {
+                var now = engine.NowMs;
+                if (_finished || _ended.IsCancellationRequested || now >= _deadlineMs)
+                {
+                    _finished = true;
+                    return null;
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+
+                var batch = await ReadBatchAsync(stream, shard, _offset, MaxEventRecords, MaxEventBytes, now).ConfigureAwait(false);
+                _offset = batch.NextOffset;
+                if (batch.Records.Count > 0) _continuation = batch.Records[^1].SequenceNumber;
+                if (batch.ShardEnded)
+                {
+                    // Records left before the end go out first; the end event follows on the next call.
+                    if (batch.Records.Count > 0) return new SubscriptionEvent(batch.Records, _continuation, 0, null) { Lease = batch.Lease };
+                    batch.Lease.Dispose();
+                    _finished = true;
+                    return new SubscriptionEvent([], null, 0, Children(stream, shard));
+                }
+                if (batch.Records.Count > 0)
+                    return new SubscriptionEvent(batch.Records, _continuation, batch.MillisBehind, null) { Lease = batch.Lease };
+                batch.Lease.Dispose();
+
+                // Idle: wait for a write, the shard's close, the heartbeat or the end, whichever comes first.
+                using var iteration = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
+                var heartbeat = TimeSpan.FromMilliseconds(Math.Min(engine._options.SubscriptionHeartbeat.TotalMilliseconds, Math.Max(0, _deadlineMs - now)));
+                var data = Quiet(shard.Log.WaitForDataAsync(_offset, iteration.Token));
+                var timer = Quiet(Task.Delay(heartbeat, engine._time, iteration.Token));
+                var woke = await Task.WhenAny(data, timer, shard.Closed).ConfigureAwait(false);
+                await iteration.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (woke == timer && !_ended.IsCancellationRequested && engine.NowMs < _deadlineMs && shard.Log.EndOffset <= _offset && shard.IsOpen)
+                    return new SubscriptionEvent([], _continuation ?? shard.SequenceNumberAt(_offset - 1, shard.SeqEpochSeconds * 1000), 0, null);
+            }
+        }
+
+        private static async Task Quiet(Task task)
+        {
+            try { await task.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            catch (ObjectDisposedException) { }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _finished = true;
+            engine.Unregister(this);
+            _ended.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
