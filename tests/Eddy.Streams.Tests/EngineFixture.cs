@@ -18,9 +18,11 @@ internal sealed class TestEngine : IAsyncDisposable
     public string? Directory { get; }
     public StreamEngine Engine { get; private set; }
     private ILogStore _logs;
+    private readonly Func<EngineOptions, EngineOptions> _configure;
 
-    public TestEngine(bool onDisk = false, string? directory = null)
+    public TestEngine(bool onDisk = false, string? directory = null, Func<EngineOptions, EngineOptions>? configure = null)
     {
+        _configure = configure ?? (o => o);
         Directory = onDisk ? directory ?? Path.Combine(Path.GetTempPath(), "eddy-engine-" + Guid.NewGuid().ToString("N")) : null;
         (_logs, Engine) = Open();
     }
@@ -30,7 +32,7 @@ internal sealed class TestEngine : IAsyncDisposable
         ILogStore logs = Directory is null
             ? new MemoryLogStore(Time)
             : new FileLogStore(new LogStoreOptions { Directory = Path.Combine(Directory, "logs"), Time = Time, Fsync = FsyncPolicy.Interval });
-        var engine = StreamEngine.Open(new EngineOptions { DataDirectory = Directory, StateDelay = TimeSpan.Zero, Time = Time, ShardLimit = 50 }, logs);
+        var engine = StreamEngine.Open(_configure(new EngineOptions { DataDirectory = Directory, StateDelay = TimeSpan.Zero, Time = Time, ShardLimit = 50 }), logs);
         return (logs, engine);
     }
 
