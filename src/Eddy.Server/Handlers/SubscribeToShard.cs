@@ -31,25 +31,36 @@ internal static class SubscribeToShard
         await pipe.FlushAsync(aborted).ConfigureAwait(false);
 
         using var payload = new PooledBufferWriter();
-        while (await subscription.NextAsync(aborted).ConfigureAwait(false) is { } e)
+        KinesisException? failure;
+        try
         {
-            payload.Clear();
-            using (e)
-            using (var w = new Utf8JsonWriter(payload, new JsonWriterOptions { SkipValidation = true }))
-                Write(w, e);
-            EventStreamWriter.WriteEvent(pipe, "SubscribeToShardEvent", JsonContentType, payload.WrittenSpan);
-            await pipe.FlushAsync(aborted).ConfigureAwait(false);
+            while (await subscription.NextAsync(aborted).ConfigureAwait(false) is { } e)
+            {
+                payload.Clear();
+                using (e)
+                using (var w = new Utf8JsonWriter(payload, new JsonWriterOptions { SkipValidation = true }))
+                    Write(w, e);
+                EventStreamWriter.WriteEvent(pipe, "SubscribeToShardEvent", JsonContentType, payload.WrittenSpan);
+                await pipe.FlushAsync(aborted).ConfigureAwait(false);
+            }
+            failure = subscription.EndReason;
         }
-        if (subscription.EndReason is { } reason)
+        catch (Exception e) when (e is not OperationCanceledException || !aborted.IsCancellationRequested)
+        {
+            // Mid-stream faults become an in-stream exception; the status line has long been sent.
+            failure = e as KinesisException ?? new KinesisException(ErrorCode.InternalFailure, "Internal service failure.");
+        }
+        if (failure is not null)
         {
             payload.Clear();
             using (var w = new Utf8JsonWriter(payload))
             {
                 w.WriteStartObject();
-                w.WriteString("message", reason.Message);
+                w.WriteString("message", failure.Message);
                 w.WriteEndObject();
             }
-            EventStreamWriter.WriteException(pipe, reason.Code.ToString(), JsonContentType, payload.WrittenSpan);
+            var type = failure.Code == ErrorCode.InternalFailure ? "InternalFailureException" : failure.Code.ToString();
+            EventStreamWriter.WriteException(pipe, type, JsonContentType, payload.WrittenSpan);
             await pipe.FlushAsync(aborted).ConfigureAwait(false);
         }
     }
