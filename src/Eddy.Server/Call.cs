@@ -20,6 +20,9 @@ internal sealed class Call(IStreamEngine engine, JsonElement body, PooledBufferW
     /// <summary>The HTTP exchange, for the one action that answers with a stream of events (SubscribeToShard).</summary>
     public HttpContext Http { get; } = http;
 
+    /// <summary>The request came as CBOR: the response (and SubscribeToShard's event payloads) go back as CBOR.</summary>
+    public bool Cbor { get; init; }
+
     /// <summary>Set by a handler that wrote the response itself (an event stream); the endpoint then writes nothing.</summary>
     public bool Streamed { get; set; }
 

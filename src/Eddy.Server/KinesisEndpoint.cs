@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.Text;
 using System.Text.Json;
 using Eddy.Core;
 using Eddy.Protocol;
+using Eddy.Protocol.Cbor;
 using Eddy.Protocol.Model;
 using Eddy.Server.Handlers;
 using Microsoft.AspNetCore.Http;
@@ -32,34 +34,53 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
             await WriteXmlAsync(response, 403, "<AccessDeniedException><Message>Unable to determine service/operation name to be authorized</Message></AccessDeniedException>").ConfigureAwait(false);
             return;
         }
-        if (!IsJson(request.ContentType))
+        var format = FormatOf(request.ContentType);
+        if (format == WireFormat.None)
         {
             await WriteXmlAsync(response, 404, "<UnknownOperationException/>").ConfigureAwait(false);
             return;
         }
         var action = KinesisTarget.Parse(request.Headers["X-Amz-Target"].ToString());
+        var cbor = format == WireFormat.Cbor;
         if (action == KinesisAction.Unknown)
         {
-            await WriteErrorAsync(response, ErrorCode.UnknownOperationException, null).ConfigureAwait(false);
+            await WriteErrorAsync(response, ErrorCode.UnknownOperationException, null, cbor).ConfigureAwait(false);
             return;
         }
 
         var (buffer, length) = await ReadBodyAsync(request).ConfigureAwait(false);
         using var output = new PooledBufferWriter();
+        PooledBufferWriter? transcoded = null;
         try
         {
             if (length == 0) throw new KinesisException(ErrorCode.SerializationException, null);
-            var call = await DispatchAsync(action, buffer.AsMemory(0, length), output, context).ConfigureAwait(false);
+            ReadOnlyMemory<byte> body = buffer.AsMemory(0, length);
+            if (cbor)
+            {
+                // CBOR is transcoded to the JSON body it stands for, guided by the model, and handled as JSON.
+                transcoded = new PooledBufferWriter(length * 2);
+                try { CborJson.ToJson(body.Span, s_shapes[action].Input, transcoded); }
+                catch (CborException e) { throw new KinesisException(ErrorCode.SerializationException, e.Message); }
+                body = transcoded.WrittenMemory;
+            }
+            var call = await DispatchAsync(action, body, output, context, cbor).ConfigureAwait(false);
             if (call.Streamed) return;
             call.Flush();
             response.StatusCode = 200;
-            response.ContentType = JsonContentType;
-            response.ContentLength = output.WrittenCount;
-            if (output.WrittenCount > 0) await response.Body.WriteAsync(output.WrittenMemory).ConfigureAwait(false);
+            if (cbor)
+            {
+                using var encoded = new PooledBufferWriter(output.WrittenCount + 64);
+                CborJson.ToCbor(output.WrittenSpan, s_shapes[action].Output, encoded);
+                await WriteBodyAsync(response, CborJson.ContentType, encoded).ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteBodyAsync(response, JsonContentType, output).ConfigureAwait(false);
+            }
         }
         catch (KinesisException e) when (!response.HasStarted)
         {
-            await WriteErrorAsync(response, e.Code, e.Message.Length == 0 ? null : e.Message).ConfigureAwait(false);
+            await WriteErrorAsync(response, e.Code, e.Message.Length == 0 ? null : e.Message, cbor).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -68,15 +89,28 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             LogInternalFailure(logger, action, e);
-            if (!response.HasStarted) await WriteErrorAsync(response, ErrorCode.InternalFailure, null).ConfigureAwait(false);
+            if (!response.HasStarted) await WriteErrorAsync(response, ErrorCode.InternalFailure, null, cbor).ConfigureAwait(false);
         }
         finally
         {
             BufferPool.Large.Return(buffer);
+            transcoded?.Dispose();
         }
     }
 
-    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> body, PooledBufferWriter output, HttpContext context)
+    private static Task WriteBodyAsync(HttpResponse response, string contentType, PooledBufferWriter body)
+    {
+        response.ContentType = contentType;
+        response.ContentLength = body.WrittenCount;
+        return body.WrittenCount > 0 ? response.Body.WriteAsync(body.WrittenMemory).AsTask() : Task.CompletedTask;
+    }
+
+    /// <summary>Each action's input and output shapes, for the CBOR transcoder.</summary>
+    private static readonly FrozenDictionary<KinesisAction, (Shape? Input, Shape? Output)> s_shapes =
+        Enum.GetValues<KinesisAction>().Where(a => a != KinesisAction.Unknown).ToFrozenDictionary(a => a, a =>
+            ServiceModel.Kinesis.TryGetOperation(a.ToString(), out var op) ? (op.Input, op.Output) : ((Shape?)null, (Shape?)null));
+
+    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> body, PooledBufferWriter output, HttpContext context, bool cbor)
     {
         if (action is KinesisAction.PutRecords or KinesisAction.PutRecord)
         {
@@ -90,7 +124,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
                     ThrowModelError(action, body);
                     throw new KinesisException(ErrorCode.SerializationException, "The request body could not be parsed.");
                 }
-                var call = new Call(engine, default, output, context);
+                var call = new Call(engine, default, output, context) { Cbor = cbor };
                 if (many) await PutRecords.HandleAsync(call, put).ConfigureAwait(false);
                 else await PutRecord.HandleAsync(call, put).ConfigureAwait(false);
                 return call;
@@ -104,7 +138,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         using var document = Parse(body);
         var root = document.RootElement;
         if (RequestValidator.Validate(action.ToString(), root) is { } error) throw ToException(error);
-        var c = new Call(engine, root, output, context);
+        var c = new Call(engine, root, output, context) { Cbor = cbor };
         await (action switch
         {
             KinesisAction.AddTagsToStream => AddTagsToStream.HandleAsync(c),
@@ -173,13 +207,16 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
     private static KinesisException ToException(ProtocolError error) =>
         new(Enum.TryParse<ErrorCode>(error.Type, out var code) ? code : ErrorCode.ValidationException, error.Message);
 
-    private static bool IsJson(string? contentType)
+    private enum WireFormat { None, Json, Cbor }
+
+    private static WireFormat FormatOf(string? contentType)
     {
-        if (contentType is null) return false;
+        if (contentType is null) return WireFormat.None;
         var semicolon = contentType.IndexOf(';');
         var media = (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();
-        return media.Equals(JsonContentType, StringComparison.OrdinalIgnoreCase)
-            || media.Equals("application/x-amz-json-1.0", StringComparison.OrdinalIgnoreCase);
+        if (media.Equals(JsonContentType, StringComparison.OrdinalIgnoreCase) || media.Equals("application/x-amz-json-1.0", StringComparison.OrdinalIgnoreCase))
+            return WireFormat.Json;
+        return media.Equals(CborJson.ContentType, StringComparison.OrdinalIgnoreCase) ? WireFormat.Cbor : WireFormat.None;
     }
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
@@ -203,11 +240,16 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
         }
     }
 
-    private static Task WriteErrorAsync(HttpResponse response, ErrorCode code, string? message)
+    private static Task WriteErrorAsync(HttpResponse response, ErrorCode code, string? message, bool cbor)
     {
         var output = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(output))
+        if (cbor)
         {
+            CborJson.WriteError(output, code.ToString(), message);
+        }
+        else
+        {
+            using var w = new Utf8JsonWriter(output);
             w.WriteStartObject();
             w.WriteString("__type", code.ToString());
             // SerializationException carries "Message" (capital M) on AWS; modeled errors use "message".
@@ -215,7 +257,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
             w.WriteEndObject();
         }
         response.StatusCode = code == ErrorCode.InternalFailure ? 500 : 400;
-        response.ContentType = JsonContentType;
+        response.ContentType = cbor ? CborJson.ContentType : JsonContentType;
         response.ContentLength = output.WrittenCount;
         return response.Body.WriteAsync(output.WrittenMemory).AsTask();
     }

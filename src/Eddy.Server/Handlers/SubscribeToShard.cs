@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Eddy.Core;
+using Eddy.Protocol.Cbor;
 using Eddy.Protocol.EventStream;
+using Eddy.Protocol.Model;
 
 namespace Eddy.Server.Handlers;
 
@@ -14,6 +16,7 @@ namespace Eddy.Server.Handlers;
 internal static class SubscribeToShard
 {
     private const string JsonContentType = "application/json";
+    private static readonly Shape s_eventShape = ServiceModel.Kinesis.Shapes["SubscribeToShardEvent"];
 
     public static async Task HandleAsync(Call c)
     {
@@ -27,10 +30,13 @@ internal static class SubscribeToShard
         response.StatusCode = 200;
         response.ContentType = EventStreamWriter.ContentType;
         var pipe = response.BodyWriter;
-        EventStreamWriter.WriteEvent(pipe, "initial-response", JsonContentType, "{}"u8);
+        // Event payloads use the request's encoding: the SDKs decode them with the client's protocol parser.
+        var contentType = c.Cbor ? CborJson.ContentType : JsonContentType;
+        EventStreamWriter.WriteEvent(pipe, "initial-response", contentType, c.Cbor ? [0xA0] : "{}"u8);
         await pipe.FlushAsync(aborted).ConfigureAwait(false);
 
         using var payload = new PooledBufferWriter();
+        using var encoded = c.Cbor ? new PooledBufferWriter() : null;
         KinesisException? failure;
         try
         {
@@ -40,7 +46,14 @@ internal static class SubscribeToShard
                 using (e)
                 using (var w = new Utf8JsonWriter(payload, new JsonWriterOptions { SkipValidation = true }))
                     Write(w, e);
-                EventStreamWriter.WriteEvent(pipe, "SubscribeToShardEvent", JsonContentType, payload.WrittenSpan);
+                var body = payload.WrittenSpan;
+                if (encoded is not null)
+                {
+                    encoded.Clear();
+                    CborJson.ToCbor(body, s_eventShape, encoded);
+                    body = encoded.WrittenSpan;
+                }
+                EventStreamWriter.WriteEvent(pipe, "SubscribeToShardEvent", contentType, body);
                 await pipe.FlushAsync(aborted).ConfigureAwait(false);
             }
             failure = subscription.EndReason;
@@ -59,8 +72,15 @@ internal static class SubscribeToShard
                 w.WriteString("message", failure.Message);
                 w.WriteEndObject();
             }
+            var body = payload.WrittenSpan;
+            if (encoded is not null)
+            {
+                encoded.Clear();
+                CborJson.ToCbor(body, null, encoded);
+                body = encoded.WrittenSpan;
+            }
             var type = failure.Code == ErrorCode.InternalFailure ? "InternalFailureException" : failure.Code.ToString();
-            EventStreamWriter.WriteException(pipe, type, JsonContentType, payload.WrittenSpan);
+            EventStreamWriter.WriteException(pipe, type, contentType, body);
             await pipe.FlushAsync(aborted).ConfigureAwait(false);
         }
     }
