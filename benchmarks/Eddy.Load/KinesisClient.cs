@@ -18,6 +18,10 @@ public static class Ops
     public const string GetRecords = Prefix + "GetRecords";
     public const string PutRecord = Prefix + "PutRecord";
     public const string PutRecords = Prefix + "PutRecords";
+    public const string RegisterStreamConsumer = Prefix + "RegisterStreamConsumer";
+    public const string DescribeStreamConsumer = Prefix + "DescribeStreamConsumer";
+    public const string DeregisterStreamConsumer = Prefix + "DeregisterStreamConsumer";
+    public const string SubscribeToShard = Prefix + "SubscribeToShard";
 }
 
 /// <summary>An error answer from the endpoint (<c>{"__type":..., "message":...}</c>) or a malformed answer.</summary>
@@ -139,6 +143,43 @@ public sealed class KinesisClient : IDisposable
         {
             throw ParseError((int)message.StatusCode, response.Span, target);
         }
+    }
+
+    /// <summary>
+    /// Sends an operation whose answer is streamed (SubscribeToShard) and returns as soon as the response headers arrived;
+    /// the caller reads and disposes the response. HTTP/1.1, or HTTP/2 with prior knowledge (h2c) when
+    /// <paramref name="http2"/> — never negotiated. On HTTP non-2xx reads the (JSON) body and throws <see cref="KinesisException"/>.
+    /// The client's request timeout bounds only the wait for the headers, not the reading of the body.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenStreamAsync(string target, ReadOnlyMemory<byte> body, bool http2, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _endpoint)
+        {
+            Version = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        var content = new ReadOnlyMemoryContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", ContentType);
+        request.Content = content;
+        DateCache date = CurrentDate();
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", date.AmzDate);
+        request.Headers.TryAddWithoutValidation("Authorization", date.Authorization);
+
+        HttpResponseMessage message = await _http
+            .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+            .ConfigureAwait(false);
+        if (!message.IsSuccessStatusCode)
+        {
+            using (message)
+            {
+                var error = new ResponseBuffer(4096);
+                await error.ReadFromAsync(message.Content, cancellationToken).ConfigureAwait(false);
+                throw ParseError((int)message.StatusCode, error.Span, target);
+            }
+        }
+
+        return message;
     }
 
     /// <summary>Control-plane helper: sends a small JSON body and returns the answer parsed as a document (null for an empty body).</summary>

@@ -75,7 +75,7 @@ public static class EndToEndLatencyRunner
         var result = new PhaseResult("e2eLatency", "put→visible latency");
         int count = o.Count;
         uint writerId = (uint)Random.Shared.Next(1, int.MaxValue);
-        var state = new State(writerId, count);
+        var state = new LatencyTracker(writerId, count);
         List<string> shards = await StreamAdmin.ListShardIdsAsync(client, stream, openOnly: true, ct);
 
         using var readersCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -88,11 +88,179 @@ public static class EndToEndLatencyRunner
 
         Task[] readerTasks = readers.Select(r => Task.Run(() => r.RunAsync(readersCts.Token), CancellationToken.None)).ToArray();
 
-        // Writer: single PutRecord calls scheduled at a fixed rate (not waiting for the previous answer).
+        (long errors, double sendSeconds) = await RatedPutRecordWriter.RunAsync(client, o, stream, state, result, ct);
+
+        // Drain: wait until every acknowledged record was seen, at most 10 s (or --read-timeout if shorter).
+        long drainDeadline = Clock.Now + Clock.FromSeconds(Math.Min(10, o.ReadTimeoutSeconds));
+        while (state.Seen < state.AckedCount && Clock.Now < drainDeadline && readerTasks.Any(t => !t.IsCompleted))
+        {
+            await Task.Delay(10, ct);
+        }
+
+        await readersCts.CancelAsync();
+        await Task.WhenAll(readerTasks);
+
+        (LatencySummary e2e, LatencySummary put, long lost) = state.Summaries();
+        long polls = readers.Sum(r => r.Polls);
+        long readErrors = readers.Sum(r => r.Errors);
+        result
+            .Add("shards", "readers (open shards)", (long)readers.Count)
+            .Add("targetRate", "target rate", o.Rate, "records/s")
+            .Add("achievedRate", "achieved rate", state.AckedCount / sendSeconds, "records/s")
+            .Add("recordsAcked", "records acknowledged", state.AckedCount)
+            .Add("recordsSeen", "records seen by readers", state.Seen)
+            .Add("lost", "acknowledged but never seen", lost)
+            .Add("duplicates", "seen twice", state.Duplicates)
+            .Add("putErrors", "failed PutRecord calls", errors)
+            .Add("readErrors", "failed GetRecords calls", readErrors)
+            .Add("polls", "GetRecords polls", polls)
+            .Add("pollsPerSecond", "poll rate (all readers)", polls / Math.Max(sendSeconds, 0.001), "calls/s")
+            .Add("e2eP50Ms", "put→visible p50", e2e.P50, "ms")
+            .Add("e2eP99Ms", "put→visible p99", e2e.P99, "ms")
+            .Add("e2eMaxMs", "put→visible max", e2e.MaxMs, "ms")
+            .Add("putP50Ms", "PutRecord latency p50 (same run)", put.P50, "ms");
+        result.Problems = lost + state.Duplicates + errors + readErrors;
+        return result;
+    }
+
+    private sealed class Reader(KinesisClient client, string shardId, string iterator, LatencyTracker state, int pollDelayMs, PhaseResult result)
+        : IGetRecordsSink
+    {
+        private readonly ResponseBuffer _response = new(256 * 1024);
+        private readonly ResponseParser _parser = new();
+        private long _receivedAt;
+
+        public long Polls { get; private set; }
+
+        public long Errors { get; private set; }
+
+        public async Task RunAsync(CancellationToken ct)
+        {
+            string? current = iterator;
+            try
+            {
+                while (!ct.IsCancellationRequested && current is not null)
+                {
+                    try
+                    {
+                        Polls++;
+                        await client.SendAsync(Ops.GetRecords, StreamAdmin.GetRecordsBody(current, ReadbackRunner.Limit), _response, ct);
+                        _receivedAt = Clock.Now;
+                        GetRecordsSummary summary = _parser.ParseGetRecords(_response.Span, this);
+                        current = summary.NextShardIterator;
+                        if (summary.RecordCount == 0 && pollDelayMs > 0)
+                        {
+                            await Task.Delay(pollDelayMs, ct);
+                        }
+                    }
+                    catch (KinesisException e) when (e.ErrorType is "ProvisionedThroughputExceededException" or "LimitExceededException")
+                    {
+                        result.AddErrorSample($"{shardId}: GetRecords throttled ({e.ErrorType}), backing off 100 ms");
+                        await Task.Delay(100, ct);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException)
+            {
+                Errors++;
+                result.AddErrorSample($"{shardId}: GetRecords: {PutRunner.Describe(e)}");
+            }
+        }
+
+        public void OnRecord(ReadOnlySpan<byte> sequenceNumber, ReadOnlySpan<byte> dataBase64, ReadOnlySpan<byte> partitionKey)
+        {
+            if (RecordFormat.TryReadHeaderBase64(dataBase64, out uint writerId, out ulong counter, out long sent) && writerId == state.WriterId)
+            {
+                state.Saw(counter, _receivedAt - sent);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The records of one latency writer, by counter (0..count-1): PutRecord latency when acknowledged, put→seen latency
+/// when first seen, duplicates. Thread-safe for one writer and any number of readers.
+/// </summary>
+public sealed class LatencyTracker(uint writerId, int count)
+{
+    private readonly long[] _e2e = CreateFilled(count);
+    private readonly long[] _put = CreateFilled(count);
+    private long _seen;
+    private long _acked;
+    private long _duplicates;
+
+    public uint WriterId { get; } = writerId;
+
+    public long Seen => Interlocked.Read(ref _seen);
+
+    public long AckedCount => Interlocked.Read(ref _acked);
+
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    public void Acked(int counter, long putTicks)
+    {
+        _put[counter] = putTicks;
+        Interlocked.Increment(ref _acked);
+    }
+
+    public void Saw(ulong counter, long latencyTicks)
+    {
+        if (counter >= (ulong)_e2e.Length)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _e2e[counter], latencyTicks, -1) == -1)
+        {
+            Interlocked.Increment(ref _seen);
+        }
+        else
+        {
+            Interlocked.Increment(ref _duplicates);
+        }
+    }
+
+    public (LatencySummary E2e, LatencySummary Put, long Lost) Summaries()
+    {
+        long lost = 0;
+        for (int i = 0; i < _put.Length; i++)
+        {
+            if (_put[i] >= 0 && _e2e[i] < 0)
+            {
+                lost++;
+            }
+        }
+
+        return (new LatencySummary(_e2e.Where(t => t >= 0)), new LatencySummary(_put.Where(t => t >= 0)), lost);
+    }
+
+    private static long[] CreateFilled(int n)
+    {
+        var a = new long[n];
+        Array.Fill(a, -1);
+        return a;
+    }
+}
+
+/// <summary>
+/// The latency writer shared by <c>e2e-latency</c> and <c>subscribe-latency</c>: <c>--count</c> single PutRecord calls
+/// scheduled at <c>--rate</c> (not waiting for the previous answer, at most <see cref="EndToEndLatencyRunner.MaxInFlight"/>
+/// in flight), each record's Data carrying its writer id, counter and send timestamp.
+/// </summary>
+public static class RatedPutRecordWriter
+{
+    public static async Task<(long Errors, double SendSeconds)> RunAsync(
+        KinesisClient client, LoadOptions o, string stream, LatencyTracker state, PhaseResult result, CancellationToken ct)
+    {
+        int count = o.Count;
+        uint writerId = state.WriterId;
         byte[] filler = RecordFormat.CreateFiller(o.RecordSize);
         var bodies = new ConcurrentBag<RecordBodyTemplate>();
         var buffers = new ConcurrentBag<(ResponseBuffer, ResponseParser)>();
-        using var inFlight = new SemaphoreSlim(MaxInFlight);
+        using var inFlight = new SemaphoreSlim(EndToEndLatencyRunner.MaxInFlight);
         var putTasks = new List<Task>(count);
         var random = new Random();
         long errors = 0;
@@ -149,153 +317,6 @@ public static class EndToEndLatencyRunner
         await Task.WhenAll(putTasks);
         double sendSeconds = Clock.ToSeconds(Clock.Now - start);
 
-        // Drain: wait until every acknowledged record was seen, at most 10 s (or --read-timeout if shorter).
-        long drainDeadline = Clock.Now + Clock.FromSeconds(Math.Min(10, o.ReadTimeoutSeconds));
-        while (state.Seen < state.AckedCount && Clock.Now < drainDeadline && readerTasks.Any(t => !t.IsCompleted))
-        {
-            await Task.Delay(10, ct);
-        }
-
-        await readersCts.CancelAsync();
-        await Task.WhenAll(readerTasks);
-
-        (LatencySummary e2e, LatencySummary put, long lost) = state.Summaries();
-        long polls = readers.Sum(r => r.Polls);
-        long readErrors = readers.Sum(r => r.Errors);
-        result
-            .Add("shards", "readers (open shards)", (long)readers.Count)
-            .Add("targetRate", "target rate", o.Rate, "records/s")
-            .Add("achievedRate", "achieved rate", state.AckedCount / sendSeconds, "records/s")
-            .Add("recordsAcked", "records acknowledged", state.AckedCount)
-            .Add("recordsSeen", "records seen by readers", state.Seen)
-            .Add("lost", "acknowledged but never seen", lost)
-            .Add("duplicates", "seen twice", state.Duplicates)
-            .Add("putErrors", "failed PutRecord calls", errors)
-            .Add("readErrors", "failed GetRecords calls", readErrors)
-            .Add("polls", "GetRecords polls", polls)
-            .Add("pollsPerSecond", "poll rate (all readers)", polls / Math.Max(sendSeconds, 0.001), "calls/s")
-            .Add("e2eP50Ms", "put→visible p50", e2e.P50, "ms")
-            .Add("e2eP99Ms", "put→visible p99", e2e.P99, "ms")
-            .Add("e2eMaxMs", "put→visible max", e2e.MaxMs, "ms")
-            .Add("putP50Ms", "PutRecord latency p50 (same run)", put.P50, "ms");
-        result.Problems = lost + state.Duplicates + errors + readErrors;
-        return result;
-    }
-
-    private sealed class State(uint writerId, int count)
-    {
-        private readonly long[] _e2e = CreateFilled(count);
-        private readonly long[] _put = CreateFilled(count);
-        private long _seen;
-        private long _acked;
-        private long _duplicates;
-
-        public uint WriterId { get; } = writerId;
-
-        public long Seen => Interlocked.Read(ref _seen);
-
-        public long AckedCount => Interlocked.Read(ref _acked);
-
-        public long Duplicates => Interlocked.Read(ref _duplicates);
-
-        public void Acked(int counter, long putTicks)
-        {
-            _put[counter] = putTicks;
-            Interlocked.Increment(ref _acked);
-        }
-
-        public void Saw(ulong counter, long latencyTicks)
-        {
-            if (counter >= (ulong)_e2e.Length)
-            {
-                return;
-            }
-
-            if (Interlocked.CompareExchange(ref _e2e[counter], latencyTicks, -1) == -1)
-            {
-                Interlocked.Increment(ref _seen);
-            }
-            else
-            {
-                Interlocked.Increment(ref _duplicates);
-            }
-        }
-
-        public (LatencySummary E2e, LatencySummary Put, long Lost) Summaries()
-        {
-            long lost = 0;
-            for (int i = 0; i < _put.Length; i++)
-            {
-                if (_put[i] >= 0 && _e2e[i] < 0)
-                {
-                    lost++;
-                }
-            }
-
-            return (new LatencySummary(_e2e.Where(t => t >= 0)), new LatencySummary(_put.Where(t => t >= 0)), lost);
-        }
-
-        private static long[] CreateFilled(int n)
-        {
-            var a = new long[n];
-            Array.Fill(a, -1);
-            return a;
-        }
-    }
-
-    private sealed class Reader(KinesisClient client, string shardId, string iterator, State state, int pollDelayMs, PhaseResult result)
-        : IGetRecordsSink
-    {
-        private readonly ResponseBuffer _response = new(256 * 1024);
-        private readonly ResponseParser _parser = new();
-        private long _receivedAt;
-
-        public long Polls { get; private set; }
-
-        public long Errors { get; private set; }
-
-        public async Task RunAsync(CancellationToken ct)
-        {
-            string? current = iterator;
-            try
-            {
-                while (!ct.IsCancellationRequested && current is not null)
-                {
-                    try
-                    {
-                        Polls++;
-                        await client.SendAsync(Ops.GetRecords, StreamAdmin.GetRecordsBody(current, ReadbackRunner.Limit), _response, ct);
-                        _receivedAt = Clock.Now;
-                        GetRecordsSummary summary = _parser.ParseGetRecords(_response.Span, this);
-                        current = summary.NextShardIterator;
-                        if (summary.RecordCount == 0 && pollDelayMs > 0)
-                        {
-                            await Task.Delay(pollDelayMs, ct);
-                        }
-                    }
-                    catch (KinesisException e) when (e.ErrorType is "ProvisionedThroughputExceededException" or "LimitExceededException")
-                    {
-                        result.AddErrorSample($"{shardId}: GetRecords throttled ({e.ErrorType}), backing off 100 ms");
-                        await Task.Delay(100, ct);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-            }
-            catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException)
-            {
-                Errors++;
-                result.AddErrorSample($"{shardId}: GetRecords: {PutRunner.Describe(e)}");
-            }
-        }
-
-        public void OnRecord(ReadOnlySpan<byte> sequenceNumber, ReadOnlySpan<byte> dataBase64, ReadOnlySpan<byte> partitionKey)
-        {
-            if (RecordFormat.TryReadHeaderBase64(dataBase64, out uint writerId, out ulong counter, out long sent) && writerId == state.WriterId)
-            {
-                state.Saw(counter, _receivedAt - sent);
-            }
-        }
+        return (errors, sendSeconds);
     }
 }

@@ -24,6 +24,9 @@ public sealed class LoadOptions
     public double ReadTimeoutSeconds { get; private set; } = 300;
     public int PollDelayMs { get; private set; }
     public string Region { get; private set; } = "us-east-1";
+    public bool Http2 { get; private set; }
+    public double BackgroundRate { get; private set; }
+    public string? Consumer { get; private set; }
 
     public const string Usage = """
         Eddy.Load — load and verification tool for Kinesis-compatible endpoints.
@@ -35,6 +38,8 @@ public sealed class LoadOptions
           putrecord-latency   --count sequential PutRecord calls, latency percentiles
           readback            read every shard from TRIM_HORIZON; verifies against --manifest if given
           e2e-latency         put→visible latency: a LATEST reader per shard, one writer at --rate
+          subscribe-latency   put→pushed latency: a stream consumer, one SubscribeToShard per shard (event stream),
+                              one writer at --rate, optional --background-rate PutRecords load
           full                put + readback + putrecord-latency + e2e-latency, one summary
 
         options:
@@ -46,16 +51,19 @@ public sealed class LoadOptions
           --concurrency N       PutRecords calls in flight (default 4)
           --duration S          put phase length in seconds (default 10)
           --records N           put exactly N records instead of running for --duration
-          --count N             calls for putrecord-latency / records for e2e-latency (default 2000)
-          --rate N              e2e-latency records per second (default 200)
+          --count N             calls for putrecord-latency / records for e2e-latency and subscribe-latency (default 2000)
+          --rate N              e2e-latency / subscribe-latency records per second (default 200)
           --keys N              partition-key pool size (default 1000)
           --manifest PATH       put: save the acknowledgements there; readback: verify against them
-          --keep                full/e2e-latency/putrecord-latency: do not delete a stream this tool created
+          --keep                full/e2e-latency/subscribe-latency/putrecord-latency: do not delete a stream this tool created
           --json                print results as JSON instead of a table
           --timeout S           per-request timeout (default 30)
           --read-timeout S      upper bound for readback and for e2e-latency draining (default 300)
           --poll-delay-ms N     pause between empty GetRecords polls in e2e-latency (default 0: tight loop)
           --region R            region put in the dummy credential scope (default us-east-1)
+          --http2               subscribe-latency: SubscribeToShard over HTTP/2 with prior knowledge (h2c); default HTTP/1.1
+          --background-rate N   subscribe-latency: background records/s, PutRecords of --batch records, --concurrency in flight (default 0)
+          --consumer NAME       subscribe-latency: consumer name (default eddy-load-<random>; deregistered at the end if registered here)
 
         exit codes: 0 ok; 1 verification failures, failed records or failed calls; 2 usage or fatal error.
         """;
@@ -68,7 +76,7 @@ public sealed class LoadOptions
         }
 
         var o = new LoadOptions { Verb = args[0] };
-        if (o.Verb is not ("put" or "putrecord-latency" or "readback" or "e2e-latency" or "full"))
+        if (o.Verb is not ("put" or "putrecord-latency" or "readback" or "e2e-latency" or "subscribe-latency" or "full"))
         {
             throw new UsageException($"unknown verb '{o.Verb}'");
         }
@@ -127,6 +135,9 @@ public sealed class LoadOptions
                 case "--read-timeout": o.ReadTimeoutSeconds = Dbl(name, Value(), 1, 86400); break;
                 case "--poll-delay-ms": o.PollDelayMs = Int(name, Value(), 0, 60_000); break;
                 case "--region": o.Region = Value(); break;
+                case "--http2": o.Http2 = true; break;
+                case "--background-rate": o.BackgroundRate = Dbl(name, Value(), 0, 10_000_000); break;
+                case "--consumer": o.Consumer = Value(); break;
                 case "-h" or "--help": throw new UsageException(null);
                 default: throw new UsageException($"unknown option '{name}'");
             }
@@ -135,6 +146,11 @@ public sealed class LoadOptions
         if (o.Stream is not null && (o.Stream.Length is 0 or > 128 || !o.Stream.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')))
         {
             throw new UsageException("--stream: 1-128 characters of [a-zA-Z0-9_.-]");
+        }
+
+        if (o.Consumer is not null && (o.Consumer.Length is 0 or > 128 || !o.Consumer.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-')))
+        {
+            throw new UsageException("--consumer: 1-128 characters of [a-zA-Z0-9_.-]");
         }
 
         if (o.Verb == "readback" && o.Stream is null && o.Manifest is null)

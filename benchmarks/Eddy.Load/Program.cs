@@ -39,7 +39,8 @@ public static class Program
             Console.Error.WriteLine("interrupted");
             return 2;
         }
-        catch (Exception e) when (e is KinesisException or HttpRequestException or InvalidOperationException or JsonException or IOException or InvalidDataException)
+        catch (Exception e) when (e is KinesisException or HttpRequestException or InvalidOperationException or JsonException or IOException or InvalidDataException
+                                   or Eddy.Protocol.EventStream.EventStreamFormatException)
         {
             Console.Error.WriteLine("fatal: " + e.Message);
             return 2;
@@ -96,6 +97,11 @@ public static class Program
                 case "e2e-latency":
                     Report.Progress($"e2e-latency: {o.Count} records at {o.Rate}/s");
                     phases.Add(await EndToEndLatencyRunner.RunAsync(client, o, stream, ct));
+                    break;
+                case "subscribe-latency":
+                    Report.Progress($"subscribe-latency: {o.Count} records at {o.Rate}/s"
+                        + (o.BackgroundRate > 0 ? $", background {o.BackgroundRate:#,0} records/s" : "") + (o.Http2 ? ", HTTP/2" : ", HTTP/1.1"));
+                    phases.Add(await SubscribeLatencyRunner.RunAsync(client, o, stream, ct));
                     break;
                 case "full":
                 {
@@ -160,6 +166,9 @@ public static class Program
                 "readback" => $"Limit {ReadbackRunner.Limit}",
                 "putrecord-latency" => $"{o.RecordSize} B records, {o.Count} calls",
                 "e2e-latency" => $"{o.RecordSize} B records, {o.Count} records at {o.Rate}/s",
+                "subscribe-latency" => $"{o.Shards} shards, {o.RecordSize} B records, {o.Count} records at {o.Rate}/s, "
+                    + (o.BackgroundRate > 0 ? $"background {o.BackgroundRate:#,0} records/s (batch {o.Batch}, concurrency {o.Concurrency}), " : "no background load, ")
+                    + (o.Http2 ? "HTTP/2 (h2c)" : "HTTP/1.1"),
                 _ => $"{put}; latency phases: {o.Count} records, e2e at {o.Rate}/s",
             };
             string header = $"Eddy.Load {o.Verb} — endpoint {o.Endpoint}, stream {stream}: {details}";

@@ -18,6 +18,10 @@ public interface IGetRecordsSink
 /// <summary>The non-record members of a GetRecords answer.</summary>
 public readonly record struct GetRecordsSummary(int RecordCount, string? NextShardIterator, long MillisBehindLatest, IReadOnlyList<string> ChildShardIds);
 
+/// <summary>The non-record members of a SubscribeToShardEvent (the payload of an event-stream event).</summary>
+public readonly record struct SubscribeEventSummary(
+    int RecordCount, string? ContinuationSequenceNumber, long MillisBehindLatest, IReadOnlyList<string> ChildShardIds, bool HasChildShards);
+
 /// <summary>
 /// Streaming (Utf8JsonReader) parsers for the data-plane answers; no JSON DOM. Values are handed out as spans into
 /// the response buffer, or into per-parser scratch buffers when the server escaped them. One instance per worker.
@@ -130,7 +134,25 @@ public sealed class ResponseParser
     /// <summary>Parses a GetRecords answer, handing each record to <paramref name="sink"/>.</summary>
     public GetRecordsSummary ParseGetRecords(ReadOnlySpan<byte> json, IGetRecordsSink sink)
     {
+        (int count, string? next, long behind, List<string>? children, _) = ParseRecords(json, sink, "NextShardIterator"u8);
+        return new GetRecordsSummary(count, next, behind, (IReadOnlyList<string>?)children ?? []);
+    }
+
+    /// <summary>
+    /// Parses a SubscribeToShardEvent (<c>Records</c>, <c>ContinuationSequenceNumber</c>, <c>MillisBehindLatest</c>,
+    /// <c>ChildShards</c> at top level), handing each record to <paramref name="sink"/>.
+    /// </summary>
+    public SubscribeEventSummary ParseSubscribeToShardEvent(ReadOnlySpan<byte> json, IGetRecordsSink sink)
+    {
+        (int count, string? continuation, long behind, List<string>? children, bool hasChildren) = ParseRecords(json, sink, "ContinuationSequenceNumber"u8);
+        return new SubscribeEventSummary(count, continuation, behind, (IReadOnlyList<string>?)children ?? [], hasChildren);
+    }
+
+    private (int Count, string? Position, long Behind, List<string>? Children, bool HasChildren) ParseRecords(
+        ReadOnlySpan<byte> json, IGetRecordsSink sink, ReadOnlySpan<byte> positionName)
+    {
         int count = 0;
+        bool hasChildren = false;
         string? next = null;
         long behind = -1;
         List<string>? children = null;
@@ -172,7 +194,7 @@ public sealed class ResponseParser
                     sink.OnRecord(seq, data, key);
                 }
             }
-            else if (reader.ValueTextEquals("NextShardIterator"u8))
+            else if (reader.ValueTextEquals(positionName))
             {
                 Next(ref reader);
                 next = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
@@ -187,6 +209,7 @@ public sealed class ResponseParser
                 Next(ref reader);
                 if (reader.TokenType == JsonTokenType.StartArray)
                 {
+                    hasChildren = true;
                     while (Next(ref reader) == JsonTokenType.StartObject)
                     {
                         while (Next(ref reader) == JsonTokenType.PropertyName)
@@ -216,7 +239,7 @@ public sealed class ResponseParser
             }
         }
 
-        return new GetRecordsSummary(count, next, behind, (IReadOnlyList<string>?)children ?? []);
+        return (count, next, behind, children, hasChildren);
     }
 
     private static JsonTokenType Next(ref Utf8JsonReader reader)

@@ -107,6 +107,85 @@ public static class StreamAdmin
         using JsonDocument? _ = await client.CallAsync(Ops.DeleteStream, $"{{\"StreamName\":{Str(stream)},\"EnforceConsumerDeletion\":true}}", ct);
     }
 
+    /// <summary>The stream's ARN (DescribeStreamSummary).</summary>
+    public static async Task<string> GetStreamArnAsync(KinesisClient client, string stream, CancellationToken ct)
+    {
+        using JsonDocument? doc = await client.CallAsync(Ops.DescribeStreamSummary, $"{{\"StreamName\":{Str(stream)}}}", ct);
+        if (doc is not null
+            && doc.RootElement.TryGetProperty("StreamDescriptionSummary", out JsonElement summary)
+            && summary.TryGetProperty("StreamARN", out JsonElement arn)
+            && arn.ValueKind == JsonValueKind.String)
+        {
+            return arn.GetString()!;
+        }
+
+        throw new InvalidOperationException("DescribeStreamSummary answer has no StreamDescriptionSummary.StreamARN");
+    }
+
+    /// <summary>
+    /// Registers an enhanced fan-out consumer (or finds it registered) and waits until DescribeStreamConsumer says it is
+    /// ACTIVE. Returns its ARN and whether this call registered it.
+    /// </summary>
+    public static async Task<(string ConsumerArn, bool Registered)> EnsureConsumerActiveAsync(
+        KinesisClient client, string streamArn, string consumerName, CancellationToken ct)
+    {
+        string consumerArn;
+        bool registered;
+        try
+        {
+            using JsonDocument? doc = await client.CallAsync(
+                Ops.RegisterStreamConsumer, $"{{\"StreamARN\":{Str(streamArn)},\"ConsumerName\":{Str(consumerName)}}}", ct);
+            consumerArn = doc is not null
+                && doc.RootElement.TryGetProperty("Consumer", out JsonElement consumer)
+                && consumer.TryGetProperty("ConsumerARN", out JsonElement arn)
+                && arn.ValueKind == JsonValueKind.String
+                    ? arn.GetString()!
+                    : throw new InvalidOperationException("RegisterStreamConsumer answer has no Consumer.ConsumerARN");
+            registered = true;
+        }
+        catch (KinesisException e) when (e.ErrorType == "ResourceInUseException")
+        {
+            using JsonDocument? doc = await client.CallAsync(
+                Ops.DescribeStreamConsumer, $"{{\"StreamARN\":{Str(streamArn)},\"ConsumerName\":{Str(consumerName)}}}", ct);
+            consumerArn = ConsumerDescription(doc).GetProperty("ConsumerARN").GetString()
+                ?? throw new InvalidOperationException("DescribeStreamConsumer answer has no ConsumerARN");
+            registered = false;
+        }
+
+        long deadline = Clock.Now + Clock.FromSeconds(120);
+        string status = "?";
+        while (Clock.Now < deadline)
+        {
+            using JsonDocument? doc = await client.CallAsync(Ops.DescribeStreamConsumer, $"{{\"ConsumerARN\":{Str(consumerArn)}}}", ct);
+            status = ConsumerDescription(doc).TryGetProperty("ConsumerStatus", out JsonElement st) ? st.GetString() ?? "?" : "(no ConsumerStatus)";
+            if (status == "ACTIVE")
+            {
+                return (consumerArn, registered);
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        throw new InvalidOperationException($"consumer {consumerName} did not become ACTIVE within 120 s (last status: {status})");
+    }
+
+    public static async Task DeregisterConsumerAsync(KinesisClient client, string consumerArn, CancellationToken ct)
+    {
+        using JsonDocument? _ = await client.CallAsync(Ops.DeregisterStreamConsumer, $"{{\"ConsumerARN\":{Str(consumerArn)}}}", ct);
+    }
+
+    /// <summary>The SubscribeToShard request body.</summary>
+    public static byte[] SubscribeBody(string consumerArn, string shardId, string? afterSequenceNumber)
+        => Encoding.UTF8.GetBytes($"{{\"ConsumerARN\":{Str(consumerArn)},\"ShardId\":{Str(shardId)},\"StartingPosition\":"
+            + (afterSequenceNumber is null
+                ? "{\"Type\":\"LATEST\"}}"
+                : $"{{\"Type\":\"AFTER_SEQUENCE_NUMBER\",\"SequenceNumber\":{Str(afterSequenceNumber)}}}}}"));
+
+    private static JsonElement ConsumerDescription(JsonDocument? doc)
+        => doc is not null && doc.RootElement.TryGetProperty("ConsumerDescription", out JsonElement d) && d.ValueKind == JsonValueKind.Object
+            ? d
+            : throw new InvalidOperationException("DescribeStreamConsumer answer has no ConsumerDescription");
+
     /// <summary>The GetRecords request body for an iterator.</summary>
     public static byte[] GetRecordsBody(string iterator, int limit)
         => Encoding.UTF8.GetBytes($"{{\"ShardIterator\":{Str(iterator)},\"Limit\":{limit}}}");
