@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using Eddy.Server;
 using Eddy.Storage;
 using Eddy.Streams;
@@ -25,8 +26,10 @@ internal static class ServeCommand
         var region = new Option<string>("--region") { Description = "Region in ARNs.", DefaultValueFactory = _ => "us-east-1" };
         var account = new Option<string>("--account") { Description = "12-digit account id in ARNs.", DefaultValueFactory = _ => "000000000000" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Warning };
+        var tls = new TransportOptions();
 
         var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, segmentMb, region, account, logLevel };
+        tls.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             var memory = parse.GetValue(inMemory);
@@ -47,22 +50,39 @@ internal static class ServeCommand
                 StateDelay = TimeSpan.FromMilliseconds(parse.GetValue(stateDelay)),
                 ShardLimit = parse.GetValue(shardLimit),
             }, logs);
-            await using var app = EddyApplication.Build(new ServerOptions
+            var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 LogLevel = parse.GetValue(logLevel),
-            }, engine);
+            };
+            options = tls.Apply(parse, options, directory, memory);
+            WebApplication built;
+            try
+            {
+                built = EddyApplication.Build(options, engine);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                await Console.Error.WriteLineAsync($"eddy: cannot load the TLS certificate: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            await using var app = built;
             try
             {
                 await app.StartAsync(cancellation).ConfigureAwait(false);
             }
             catch (IOException e)
             {
-                await Console.Error.WriteLineAsync($"eddy: cannot listen on {parse.GetValue(host)}:{parse.GetValue(port)}: {e.Message}").ConfigureAwait(false);
+                var where = options.TlsPort is { } tlsPort
+                    ? $"{options.Host}:{options.Port} or its TLS port {tlsPort} (move it with --tls-port, or --no-tls)"
+                    : $"{options.Host}:{options.Port}";
+                await Console.Error.WriteLineAsync($"eddy: cannot listen on {where}: {e.Message}").ConfigureAwait(false);
                 return 1;
             }
+            // The cleartext address comes first: scripts and the test kit take the first line as the endpoint.
             foreach (var address in EddyApplication.Addresses(app)) Console.WriteLine($"Eddy listening on {address}");
+            if (EddyApplication.CertificatePemPath(app) is { } pem) Console.WriteLine($"Eddy TLS certificate (trust this file): {pem}");
             Console.Out.Flush();
             await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             return 0;

@@ -1,9 +1,13 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Eddy.Core;
+using Eddy.Server.Transport;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -12,36 +16,119 @@ namespace Eddy.Server;
 public sealed record ServerOptions
 {
     public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The cleartext port: HTTP/1.1 and prior-knowledge HTTP/2 on one socket. 0 picks a free port.</summary>
     public int Port { get; init; } = 4567;
+
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>The TLS port (HTTP/1.1 and HTTP/2, chosen by ALPN). Null: no TLS listener; 0 picks a free port.</summary>
+    public int? TlsPort { get; init; }
+
+    /// <summary>The TLS certificate: a PKCS#12 file or a PEM file (with <see cref="TlsKeyPath"/> when the key is
+    /// elsewhere). Null: Eddy's own self-signed certificate in <see cref="TlsDirectory"/>, created on first use.</summary>
+    public string? TlsCertificatePath { get; init; }
+
+    /// <summary>PEM private key for a PEM <see cref="TlsCertificatePath"/> whose file holds no key.</summary>
+    public string? TlsKeyPath { get; init; }
+
+    /// <summary>Password of <see cref="TlsCertificatePath"/> (PKCS#12) or of its encrypted PEM key.</summary>
+    public string? TlsCertificatePassword { get; init; }
+
+    /// <summary>Where Eddy keeps its own certificate (<see cref="ServerCertificate"/>). Null:
+    /// <see cref="ServerCertificate.UserDirectory"/>.</summary>
+    public string? TlsDirectory { get; init; }
+
+    /// <summary>How long a new connection may stay silent before it is closed: on the cleartext port until its
+    /// first bytes tell HTTP/1.1 from HTTP/2; on the TLS port the handshake, then (without ALPN) the same.</summary>
+    public TimeSpan FirstBytesTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Builds the ASP.NET Core application that serves the Kinesis API for an engine.</summary>
 public static class EddyApplication
 {
+    // HTTP/2 flow control sized for Kinesis: a whole 16 MiB PutRecords body may be in flight on one stream, and
+    // many concurrent streams (SubscribeToShard) share a connection.
+    internal const int Http2StreamWindow = KinesisEndpoint.MaxBodyBytes;
+    internal const int Http2ConnectionWindow = 2 * KinesisEndpoint.MaxBodyBytes;
+    internal const int Http2MaxStreams = 1000;
+    internal const int Http2MaxFrame = 256 * 1024;
+
     public static WebApplication Build(ServerOptions options, IStreamEngine engine)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton<KinesisEndpoint>();
+
+        var address = options.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
+        var cleartext = new CleartextPort(new IPEndPoint(address, options.Port), options.FirstBytesTimeout);
+        builder.Services.AddSingleton<IConnectionListenerFactory, CleartextTransportFactory>();
+        var tls = options.TlsPort is null ? null : LoadCertificate(options);
+        builder.Services.AddSingleton(_ => new TransportInfo(tls?.Certificate, tls?.PemPath));
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = KinesisEndpoint.MaxBodyBytes;
             k.Limits.MinRequestBodyDataRate = null;
-            var address = options.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
-            k.Listen(address, options.Port);
+            k.Limits.Http2.InitialStreamWindowSize = Http2StreamWindow;
+            k.Limits.Http2.InitialConnectionWindowSize = Http2ConnectionWindow;
+            k.Limits.Http2.MaxStreamsPerConnection = Http2MaxStreams;
+            k.Limits.Http2.MaxFrameSize = Http2MaxFrame;
+
+            // Bound in this order, so the cleartext address is reported first.
+            k.Listen(cleartext.Http1, l => l.Protocols = HttpProtocols.Http1);
+            k.Listen(cleartext.Http2, l => l.Protocols = HttpProtocols.Http2);
+            if (tls is not null)
+            {
+                k.Listen(address, options.TlsPort!.Value, l => TlsEndpoint.Configure(
+                    l, tls.Certificate, options.FirstBytesTimeout, l.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(TransportLog.Category)));
+            }
         });
         var app = builder.Build();
+        if (tls is { Created: true, PemPath: { } pem })
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(TransportLog.Category);
+            TransportLog.CertificateCreated(logger, Path.GetDirectoryName(pem)!, tls.Certificate.NotAfter.ToUniversalTime());
+        }
+
         var endpoint = app.Services.GetRequiredService<KinesisEndpoint>();
         app.Run(endpoint.HandleAsync);
         return app;
     }
 
-    /// <summary>The http:// addresses the server is bound to (with the real port when 0 was asked for).</summary>
+    /// <summary>The addresses the server is bound to (with the real ports when 0 was asked for): the cleartext
+    /// <c>http://</c> address first, then the <c>https://</c> one when TLS is on.</summary>
     public static IReadOnlyList<string> Addresses(WebApplication app) =>
-        [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+        [.. (app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Distinct()];
+
+    /// <summary>The PEM file clients should trust for the TLS listener: Eddy's own <c>eddy.pem</c>, or null when
+    /// TLS is off or the certificate was given by the user.</summary>
+    public static string? CertificatePemPath(WebApplication app) => app.Services.GetRequiredService<TransportInfo>().PemPath;
+
+    private static LoadedCertificate LoadCertificate(ServerOptions options)
+    {
+        if (options.TlsCertificatePath is { } path)
+        {
+            return new LoadedCertificate(ServerCertificate.LoadFile(path, options.TlsKeyPath, options.TlsCertificatePassword), null, false);
+        }
+
+        var directory = options.TlsDirectory ?? ServerCertificate.UserDirectory;
+        var certificate = ServerCertificate.LoadOrCreate(directory, out var created);
+        return new LoadedCertificate(certificate, ServerCertificate.PemPath(directory), created);
+    }
+
+    private sealed record LoadedCertificate(X509Certificate2 Certificate, string? PemPath, bool Created);
+
+    /// <summary>Owns the certificate for the application's lifetime.</summary>
+    private sealed class TransportInfo(X509Certificate2? certificate, string? pemPath) : IDisposable
+    {
+        public string? PemPath => pemPath;
+
+        public void Dispose() => certificate?.Dispose();
+    }
 }

@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace Eddy.Testing;
 
 /// <summary>
-/// The real Eddy server as a child process (<c>dotnet eddy.dll serve --host 127.0.0.1 --port 0 --data-dir DIR</c>),
-/// for tests that talk to it over loopback.
+/// The real Eddy server as a child process (<c>dotnet eddy.dll serve --host 127.0.0.1 --port 0 --data-dir DIR</c>, plus
+/// <c>--no-tls</c>, or <c>--tls-port 0</c> with <see cref="EddyServerOptions.Tls"/>), for tests that talk to it over loopback.
 /// </summary>
 /// <remarks>
 /// Threading: the public members are meant to be called from one test at a time; output capture runs on
@@ -25,6 +25,7 @@ public sealed class EddyServer : IAsyncDisposable
     private readonly OutputLog _log = new(4000);
     private Process? _process;
     private Uri? _endpoint;
+    private Uri? _tlsEndpoint;
     private bool _disposed;
 
     private EddyServer(EddyServerOptions options, string dataDir, bool ownsDataDir)
@@ -36,6 +37,11 @@ public sealed class EddyServer : IAsyncDisposable
 
     /// <summary>Base URL of the running server, e.g. http://127.0.0.1:41234/. Changes on restart.</summary>
     public Uri Endpoint => _endpoint ?? throw new InvalidOperationException("The server is not running.");
+
+    /// <summary>Base URL of the TLS port, e.g. https://127.0.0.1:41235/ (only with <see cref="EddyServerOptions.Tls"/>).
+    /// Changes on restart.</summary>
+    public Uri TlsEndpoint => _tlsEndpoint ?? throw new InvalidOperationException(
+        _endpoint is null ? "The server is not running." : "The server serves no TLS port; start it with EddyServerOptions.Tls.");
 
     /// <summary>The port the server reported.</summary>
     public int Port => Endpoint.Port;
@@ -120,6 +126,7 @@ public sealed class EddyServer : IAsyncDisposable
         process.WaitForExit(10_000);
         s_live.TryRemove(process.Id, out _);
         _endpoint = null;
+        _tlsEndpoint = null;
     }
 
     /// <summary>SIGTERM the server and wait for it to exit. Returns the exit code.
@@ -133,6 +140,7 @@ public sealed class EddyServer : IAsyncDisposable
         }
 
         _endpoint = null;
+        _tlsEndpoint = null;
         if (!process.HasExited)
         {
             SendSigterm(process);
@@ -248,6 +256,22 @@ public sealed class EddyServer : IAsyncDisposable
             psi.ArgumentList.Add(delay.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (_options.Tls)
+        {
+            psi.ArgumentList.Add("--tls-port");
+            psi.ArgumentList.Add("0");
+        }
+        else
+        {
+            psi.ArgumentList.Add("--no-tls");
+        }
+
+        if (_options.FirstBytesTimeoutMs is { } firstBytes)
+        {
+            psi.ArgumentList.Add("--first-bytes-timeout-ms");
+            psi.ArgumentList.Add(firstBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         foreach (var arg in _options.ExtraArgs)
         {
             psi.ArgumentList.Add(arg);
@@ -260,7 +284,10 @@ public sealed class EddyServer : IAsyncDisposable
             psi.Environment[key] = value;
         }
 
-        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Ready once the cleartext address (the first line) and, with TLS, the https:// address are printed.
+        var ready = new TaskCompletionSource<(Uri Http, Uri? Https)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Uri? http = null;
+        Uri? https = null;
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) =>
         {
@@ -273,7 +300,19 @@ public sealed class EddyServer : IAsyncDisposable
             var at = e.Data.IndexOf(ReadyPrefix, StringComparison.Ordinal);
             if (at >= 0 && Uri.TryCreate(e.Data[(at + ReadyPrefix.Length)..].Trim(), UriKind.Absolute, out var uri))
             {
-                ready.TrySetResult(uri);
+                if (uri.Scheme == Uri.UriSchemeHttps)
+                {
+                    https ??= uri;
+                }
+                else
+                {
+                    http ??= uri;
+                }
+
+                if (http is not null && (!_options.Tls || https is not null))
+                {
+                    ready.TrySetResult((http, https));
+                }
             }
         };
         process.ErrorDataReceived += (_, e) =>
@@ -300,8 +339,9 @@ public sealed class EddyServer : IAsyncDisposable
         timeout.CancelAfter(_options.StartTimeout);
         try
         {
-            var uri = await ready.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
-            _endpoint = new UriBuilder(uri) { Path = "/" }.Uri;
+            var (httpUri, httpsUri) = await ready.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            _tlsEndpoint = httpsUri is null ? null : new UriBuilder(httpsUri) { Path = "/" }.Uri;
+            _endpoint = new UriBuilder(httpUri) { Path = "/" }.Uri;
         }
         catch (InvalidOperationException)
         {

@@ -15,6 +15,13 @@ public sealed record EddyServerOptions
     /// <summary>Interface to bind; the port is always 0 (the server picks one and reports it).</summary>
     public string Host { get; init; } = "127.0.0.1";
 
+    /// <summary>Also serve the TLS port (<c>--tls-port 0</c>, Eddy's own certificate in <c>DataDir/tls</c>); its address is
+    /// <see cref="EddyServer.TlsEndpoint"/>. False (the default): <c>--no-tls</c>, the cleartext port only.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>Pass <c>--first-bytes-timeout-ms N</c> (how long a silent new connection is kept). Null: the server's default.</summary>
+    public int? FirstBytesTimeoutMs { get; init; }
+
     /// <summary>Further arguments appended after the standard ones.</summary>
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 
