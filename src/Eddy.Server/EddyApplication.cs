@@ -22,6 +22,9 @@ public sealed record ServerOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 
+    /// <summary>Request filters (authentication, authorization, fault injection), run in this order before every action.</summary>
+    public IReadOnlyList<IRequestFilter> Filters { get; init; } = [];
+
     /// <summary>The TLS port (HTTP/1.1 and HTTP/2, chosen by ALPN). Null: no TLS listener; 0 picks a free port.</summary>
     public int? TlsPort { get; init; }
 
@@ -62,6 +65,7 @@ public static class EddyApplication
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Services.AddSingleton(engine);
+        foreach (var filter in options.Filters) builder.Services.AddSingleton(filter);
         builder.Services.AddSingleton<KinesisEndpoint>();
 
         var address = options.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);

@@ -18,8 +18,10 @@ namespace Eddy.Server;
 /// AWS's order: method, content type, target, body parse, type check (SerializationException), constraints
 /// (ValidationException), then the action's business rules. Every response carries <c>x-amzn-RequestId</c>.
 /// </summary>
-public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<KinesisEndpoint> logger)
+public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IRequestFilter> filters, ILogger<KinesisEndpoint> logger)
 {
+    private readonly IRequestFilter[] _filters = [.. filters];
+
     /// <summary>Largest request body: a 10 MiB PutRecords (large records) is ~13.4 MiB in base64.</summary>
     public const int MaxBodyBytes = 16 * 1024 * 1024;
     private const string JsonContentType = "application/x-amz-json-1.1";
@@ -62,6 +64,11 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, ILogger<Kinesi
                 try { CborJson.ToJson(body.Span, s_shapes[action].Input, transcoded); }
                 catch (CborException e) { throw new KinesisException(ErrorCode.SerializationException, e.Message); }
                 body = transcoded.WrittenMemory;
+            }
+            if (_filters.Length > 0)
+            {
+                var info = new RequestInfo(context, action, buffer.AsMemory(0, length), body);
+                foreach (var filter in _filters) await filter.OnRequestAsync(info).ConfigureAwait(false);
             }
             var call = await DispatchAsync(action, body, output, context, cbor).ConfigureAwait(false);
             if (call.Streamed) return;

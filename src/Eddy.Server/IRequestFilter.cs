@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Eddy.Protocol;
+using Microsoft.AspNetCore.Http;
+
+namespace Eddy.Server;
+
+/// <summary>
+/// A cross-cutting check every API request passes before its action runs: authentication and authorization, fault
+/// injection. Filters are registered in DI (<see cref="ServerOptions.Filters"/>) and run in order; a filter refuses a
+/// request by throwing a <c>KinesisException</c> (answered as an AWS error), and may delay it.
+/// </summary>
+public interface IRequestFilter
+{
+    ValueTask OnRequestAsync(RequestInfo request);
+}
+
+/// <summary>What a filter can see of a request. The body is exactly as received (signatures cover these bytes).</summary>
+public sealed class RequestInfo(HttpContext http, KinesisAction action, ReadOnlyMemory<byte> rawBody, ReadOnlyMemory<byte> jsonBody)
+{
+    private (string? StreamName, string? StreamArn, string? ConsumerArn, string? ResourceArn)? _targets;
+
+    public HttpContext Http { get; } = http;
+    public KinesisAction Action { get; } = action;
+
+    /// <summary>The body bytes as they arrived (JSON or CBOR).</summary>
+    public ReadOnlyMemory<byte> RawBody { get; } = rawBody;
+
+    /// <summary>The body as JSON 1.1 (CBOR requests transcoded).</summary>
+    public ReadOnlyMemory<byte> JsonBody { get; } = jsonBody;
+
+    /// <summary>What the filters established about the caller (e.g. the authenticated principal), for later filters.</summary>
+    public IDictionary<object, object?> Items => Http.Items;
+
+    public string? StreamName => Targets.StreamName;
+    public string? StreamArn => Targets.StreamArn;
+    public string? ConsumerArn => Targets.ConsumerArn;
+    public string? ResourceArn => Targets.ResourceArn;
+
+    /// <summary>The top-level StreamName/StreamARN/ConsumerARN/ResourceARN members, found by one scan on first use.</summary>
+    private (string? StreamName, string? StreamArn, string? ConsumerArn, string? ResourceArn) Targets => _targets ??= ScanTargets(JsonBody.Span);
+
+    private static (string?, string?, string?, string?) ScanTargets(ReadOnlySpan<byte> json)
+    {
+        string? name = null, arn = null, consumer = null, resource = null;
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return default;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                ref string? slot = ref name;
+                var known = true;
+                if (reader.ValueTextEquals("StreamName"u8)) slot = ref name;
+                else if (reader.ValueTextEquals("StreamARN"u8)) slot = ref arn;
+                else if (reader.ValueTextEquals("ConsumerARN"u8)) slot = ref consumer;
+                else if (reader.ValueTextEquals("ResourceARN"u8)) slot = ref resource;
+                else known = false;
+                reader.Read();
+                if (known && reader.TokenType == JsonTokenType.String) slot = reader.GetString();
+                else reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return (name, arn, consumer, resource);
+    }
+}
