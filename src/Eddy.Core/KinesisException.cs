@@ -16,6 +16,11 @@ public enum ErrorCode
     KMSNotFoundException,
     InternalFailure,
     UnknownOperationException,
+    MissingAuthenticationTokenException,
+    IncompleteSignatureException,
+    InvalidSignatureException,
+    UnrecognizedClientException,
+    ExpiredTokenException,
 }
 
 /// <summary>A domain error that crosses the wire as an AWS-shaped error.</summary>
