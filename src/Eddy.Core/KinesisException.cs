@@ -15,6 +15,7 @@ public enum ErrorCode
     AccessDeniedException,
     KMSNotFoundException,
     InternalFailure,
+    ServiceUnavailable,
     UnknownOperationException,
     MissingAuthenticationTokenException,
     IncompleteSignatureException,

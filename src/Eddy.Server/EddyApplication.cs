@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Eddy.Core;
+using Eddy.Server.Faults;
 using Eddy.Server.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -24,6 +25,10 @@ public sealed record ServerOptions
 
     /// <summary>Request filters (authentication, authorization, fault injection), run in this order before every action.</summary>
     public IReadOnlyList<IRequestFilter> Filters { get; init; } = [];
+
+    /// <summary>Fault injection: a <see cref="FaultFilter"/> after <see cref="Filters"/> and the admin endpoint
+    /// <c>/_eddy/faults</c> that sets its rules at run time. Off: neither.</summary>
+    public bool FaultInjection { get; init; } = true;
 
     /// <summary>The TLS port (HTTP/1.1 and HTTP/2, chosen by ALPN). Null: no TLS listener; 0 picks a free port.</summary>
     public int? TlsPort { get; init; }
@@ -66,6 +71,12 @@ public static class EddyApplication
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Services.AddSingleton(engine);
         foreach (var filter in options.Filters) builder.Services.AddSingleton(filter);
+        if (options.FaultInjection)
+        {
+            builder.Services.AddSingleton(new FaultInjector());
+            builder.Services.AddSingleton<IRequestFilter>(s => ActivatorUtilities.CreateInstance<FaultFilter>(s, engine.Account));
+            builder.Services.AddSingleton<FaultAdminEndpoint>();
+        }
         builder.Services.AddSingleton<KinesisEndpoint>();
 
         var address = options.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
@@ -101,6 +112,7 @@ public static class EddyApplication
         }
 
         var endpoint = app.Services.GetRequiredService<KinesisEndpoint>();
+        if (app.Services.GetService<FaultAdminEndpoint>() is { } admin) app.MapWhen(FaultAdminEndpoint.Handles, a => a.Run(admin.HandleAsync));
         app.Run(endpoint.HandleAsync);
         return app;
     }

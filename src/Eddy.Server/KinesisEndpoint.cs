@@ -263,7 +263,12 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
             if (message is not null) w.WriteString(code == ErrorCode.SerializationException ? "Message" : "message", message);
             w.WriteEndObject();
         }
-        response.StatusCode = code == ErrorCode.InternalFailure ? 500 : 400;
+        response.StatusCode = code switch
+        {
+            ErrorCode.InternalFailure => 500,
+            ErrorCode.ServiceUnavailable => 503,
+            _ => 400,
+        };
         response.ContentType = cbor ? CborJson.ContentType : JsonContentType;
         response.ContentLength = output.WrittenCount;
         return response.Body.WriteAsync(output.WrittenMemory).AsTask();
