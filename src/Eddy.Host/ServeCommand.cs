@@ -27,9 +27,11 @@ internal static class ServeCommand
         var account = new Option<string>("--account") { Description = "12-digit account id in ARNs.", DefaultValueFactory = _ => "000000000000" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Warning };
         var tls = new TransportOptions();
+        var auth = new AuthOptions();
 
         var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, segmentMb, region, account, logLevel };
         tls.AddTo(command);
+        auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             var memory = parse.GetValue(inMemory);
@@ -57,6 +59,7 @@ internal static class ServeCommand
                 LogLevel = parse.GetValue(logLevel),
             };
             options = tls.Apply(parse, options, directory, memory);
+            if (!auth.TryApply(parse, options, engine, out options, out var authStatus)) return 1;
             WebApplication built;
             try
             {
@@ -83,6 +86,7 @@ internal static class ServeCommand
             // The cleartext address comes first: scripts and the test kit take the first line as the endpoint.
             foreach (var address in EddyApplication.Addresses(app)) Console.WriteLine($"Eddy listening on {address}");
             if (EddyApplication.CertificatePemPath(app) is { } pem) Console.WriteLine($"Eddy TLS certificate (trust this file): {pem}");
+            Console.WriteLine(authStatus);
             Console.Out.Flush();
             await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             return 0;

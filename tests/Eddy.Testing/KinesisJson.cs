@@ -97,6 +97,12 @@ public sealed record KinesisJsonOptions
     /// <summary>Sign the request with SigV4 (any credentials are accepted by Eddy, but the header is well formed).</summary>
     public bool Sign { get; init; } = true;
 
+    /// <summary>The time the request is signed at (X-Amz-Date). Null: now. Set it in the past to test clock-skew refusals.</summary>
+    public DateTime? SigningTime { get; init; }
+
+    /// <summary>Sent as X-Amz-Security-Token (temporary credentials) and signed. Null: no token.</summary>
+    public string? SessionToken { get; init; }
+
     public string ContentType { get; init; } = "application/x-amz-json-1.1";
 
     /// <summary>Full X-Amz-Target value; null: <c>Kinesis_20131202.&lt;operation&gt;</c>. Empty string: no header.</summary>
@@ -146,7 +152,7 @@ public static class KinesisJson
 
         if (options.Sign)
         {
-            SignV4(request, uri, target, options, bodyBytes, DateTime.UtcNow);
+            SignV4(request, uri, target, options, bodyBytes, options.SigningTime ?? DateTime.UtcNow);
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -233,6 +239,12 @@ public static class KinesisJson
         if (target.Length > 0)
         {
             headers["x-amz-target"] = target;
+        }
+
+        if (options.SessionToken is { } token)
+        {
+            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", token);
+            headers["x-amz-security-token"] = token;
         }
 
         var signedHeaders = string.Join(';', headers.Keys);

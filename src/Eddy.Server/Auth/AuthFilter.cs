@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Eddy.Core;
+using Eddy.Protocol;
+using Eddy.Protocol.Auth;
+using Microsoft.Extensions.Primitives;
+
+namespace Eddy.Server.Auth;
+
+/// <summary>Settings of <see cref="AuthFilter"/>.</summary>
+public sealed record AuthFilterOptions
+{
+    /// <summary>How far a request's X-Amz-Date may be from the server clock. AWS allows 15 minutes; Eddy 5 by default.</summary>
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// Authentication (SigV4 against the keys of a <see cref="CredentialStore"/>) and authorization (the key's identity
+/// policies and the resource policies stored with PutResourcePolicy) before every action.
+/// Decision: an explicit Deny in either kind of policy refuses; otherwise an Allow in either grants; otherwise the
+/// request is refused (deny by default).
+/// </summary>
+public sealed class AuthFilter : IRequestFilter
+{
+    private readonly CredentialStore _credentials;
+    private readonly IStreamEngine _engine;
+    private readonly SigV4Verifier _verifier;
+    private readonly IteratorStreams _iterators;
+    private readonly ConcurrentDictionary<string, (string Json, PolicyDocument? Policy)> _resourcePolicies = new(StringComparer.Ordinal);
+
+    public AuthFilter(CredentialStore credentials, IStreamEngine engine, AuthFilterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentNullException.ThrowIfNull(engine);
+        options ??= new AuthFilterOptions();
+        _credentials = credentials;
+        _engine = engine;
+        _iterators = new IteratorStreams(engine, options.Clock);
+        _verifier = new SigV4Verifier(id => credentials.Find(id)?.Credential, options.MaxClockSkew, "kinesis", options.Clock);
+    }
+
+    /// <summary>The authenticated key of a request that passed this filter, or null.</summary>
+    public static AccessKey? Caller(RequestInfo request) =>
+        request?.Items.TryGetValue(typeof(AccessKey), out var key) == true ? key as AccessKey : null;
+
+    public ValueTask OnRequestAsync(RequestInfo request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var key = Authenticate(request);
+        request.Items[typeof(AccessKey)] = key;
+        Authorize(key, request.Action, ResourceOf(request));
+        return ValueTask.CompletedTask;
+    }
+
+    private AccessKey Authenticate(RequestInfo request)
+    {
+        var http = request.Http.Request;
+        var headers = http.Headers;
+        var signed = new SigV4Request(
+            http.Method,
+            (http.PathBase + http.Path).Value is { Length: > 0 } path ? path : "/",
+            http.QueryString.Value,
+            name =>
+            {
+                if (headers.TryGetValue(name, out var values)) return values;
+                // HTTP/2 carries the host as :authority.
+                if (name == "host" && http.Host.HasValue) return new StringValues(http.Host.Value);
+                return null;
+            },
+            request.RawBody);
+        var result = _verifier.Verify(signed);
+        if (result.IsOk) return _credentials.Find(result.Credential!.AccessKeyId)!;
+        var code = result.Status switch
+        {
+            SigV4Status.MissingAuthenticationToken => ErrorCode.MissingAuthenticationTokenException,
+            SigV4Status.IncompleteSignature => ErrorCode.IncompleteSignatureException,
+            SigV4Status.UnrecognizedClient => ErrorCode.UnrecognizedClientException,
+            SigV4Status.ExpiredToken => ErrorCode.ExpiredTokenException,
+            _ => ErrorCode.InvalidSignatureException,
+        };
+        throw new KinesisException(code, result.Message);
+    }
+
+    /// <summary>The ARN an action is authorized against: the consumer for consumer actions (when named by ARN), the
+    /// ResourceARN of tag and policy actions, the stream otherwise, and <c>arn:aws:kinesis:region:account:*</c> for
+    /// account-level actions (ListStreams, DescribeLimits, Describe/UpdateAccountSettings).</summary>
+    public string ResourceOf(RequestInfo request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var account = $"arn:aws:kinesis:{_engine.Region}:{_engine.Account}:";
+        switch (request.Action)
+        {
+            case KinesisAction.ListStreams or KinesisAction.DescribeLimits or KinesisAction.DescribeAccountSettings or KinesisAction.UpdateAccountSettings:
+                return account + "*";
+            case KinesisAction.DescribeStreamConsumer or KinesisAction.DeregisterStreamConsumer or KinesisAction.SubscribeToShard when request.ConsumerArn is { } consumer:
+                return consumer;
+            case KinesisAction.TagResource or KinesisAction.UntagResource or KinesisAction.ListTagsForResource
+                or KinesisAction.PutResourcePolicy or KinesisAction.GetResourcePolicy or KinesisAction.DeleteResourcePolicy when request.ResourceArn is { } resource:
+                return resource;
+        }
+        if (request.StreamArn is { } arn) return arn;
+        if (request.StreamName is { } name) return account + "stream/" + name;
+        if (request.Action == KinesisAction.GetRecords)
+        {
+            // The iterator names the stream; one the server cannot place is authorized as "any stream".
+            return _iterators.StreamArnOf(ShardIterator(request.JsonBody.Span)) ?? account + "stream/*";
+        }
+        return account + "*";
+    }
+
+    private void Authorize(AccessKey key, KinesisAction action, string resource)
+    {
+        var actionName = "kinesis:" + action;
+        var identity = key.Evaluate(actionName, resource);
+        if (identity == PolicyDecision.Deny) throw Denied(key, actionName, resource, "with an explicit deny in an identity-based policy");
+        var attached = ResourcePolicy(resource);
+        var resourceDecision = PolicyDecision.None;
+        if (attached is not null)
+        {
+            string[] names = [key.Principal, key.Id, _engine.Account, $"arn:aws:iam::{_engine.Account}:root"];
+            resourceDecision = attached.Evaluate(actionName, resource, names);
+        }
+        if (resourceDecision == PolicyDecision.Deny) throw Denied(key, actionName, resource, "with an explicit deny in a resource-based policy");
+        if (identity != PolicyDecision.Allow && resourceDecision != PolicyDecision.Allow)
+        {
+            throw Denied(key, actionName, resource, $"because no identity-based policy allows the {actionName} action");
+        }
+    }
+
+    /// <summary>The parsed resource policy of an ARN (re-parsed only when the stored text changes), or null.</summary>
+    private PolicyDocument? ResourcePolicy(string arn)
+    {
+        if (arn.EndsWith(":*", StringComparison.Ordinal)) return null;
+        string json;
+        try
+        {
+            json = _engine.GetResourcePolicy(arn);
+        }
+        catch (KinesisException)
+        {
+            return null; // no such resource: the action itself answers that
+        }
+        if (json.Length <= 2 && json.Trim() is "{}" or "") return null;
+        if (_resourcePolicies.TryGetValue(arn, out var cached) && cached.Json == json) return cached.Policy;
+        PolicyDocument? policy;
+        try
+        {
+            policy = PolicyDocument.Parse(json, resourcePolicy: true);
+        }
+        catch (FormatException)
+        {
+            policy = null; // PutResourcePolicy stores any text; an unreadable policy grants and denies nothing
+        }
+        _resourcePolicies[arn] = (json, policy);
+        return policy;
+    }
+
+    private static string? ShardIterator(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var match = reader.ValueTextEquals("ShardIterator"u8);
+                reader.Read();
+                if (match && reader.TokenType == JsonTokenType.String) return reader.GetString();
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return null;
+    }
+
+    private static KinesisException Denied(AccessKey key, string action, string resource, string why) =>
+        new(ErrorCode.AccessDeniedException, $"User: {key.Principal} is not authorized to perform: {action} on resource: {resource} {why}");
+}
