@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Eddy.Core;
+using Eddy.Streams.Encryption;
 
 namespace Eddy.Streams;
 
@@ -223,12 +224,33 @@ public sealed partial class StreamEngine
             var s = ResolveActive(stream);
             if (encryptionType != "KMS")
                 throw KinesisException.Invalid($"Encryption type {encryptionType} is not supported; only KMS is.");
+            // The KeyId resolves now (KMS* errors, alias/aws/kinesis created on first use); records written once the
+            // stream is ACTIVE again are sealed under it. The stream keeps reporting the KeyId as given, like AWS.
+            var sealing = start ? new SealingKey(_keys.Resolve(keyId), s.Id, keyId) : null;
             BeginUpdate(s, () =>
             {
-                s.EncryptionType = start ? "KMS" : "NONE";
-                s.KeyId = start ? keyId : null;
+                if (sealing is not null)
+                {
+                    _sealingKeys[s.Id] = sealing;
+                    s.KeyId = keyId;
+                    s.EncryptionType = "KMS";
+                }
+                else
+                {
+                    s.EncryptionType = "NONE";
+                    s.KeyId = null;
+                }
             });
         });
+
+    /// <summary>The key records appended to <paramref name="s"/> are sealed with, or null while it is not encrypted.
+    /// A stream encrypted before a restart resolves its KeyId again on its first append.</summary>
+    private SealingKey? SealingKeyFor(StreamState s)
+    {
+        if (!s.IsEncrypted || s.KeyId is not { } keyId) return null;
+        if (_sealingKeys.TryGetValue(s.Id, out var known) && known.KeyIdText == keyId) return known;
+        return _sealingKeys[s.Id] = new SealingKey(_keys.Resolve(keyId), s.Id, keyId);
+    }
 
     public Task<MonitoringChange> SetEnhancedMonitoringAsync(StreamRef stream, IReadOnlyList<string> metrics, bool enable) =>
         WriteAsync(() =>

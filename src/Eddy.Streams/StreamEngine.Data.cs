@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using Eddy.Core;
 using Eddy.Storage;
+using Eddy.Streams.Encryption;
 
 namespace Eddy.Streams;
 
@@ -48,7 +49,7 @@ public sealed partial class StreamEngine
                 list.Add(i);
             }
             pending.Clear();
-            var encrypted = s.IsEncrypted;
+            var encrypted = SealingKeyFor(s);
             var tasks = new List<Task<bool>>(groups.Count);
             foreach (var (shard, indices) in groups) tasks.Add(AppendGroupAsync(shard, entries, indices, encrypted, outcomes));
             var results = await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -59,21 +60,26 @@ public sealed partial class StreamEngine
         }
     }
 
-    private static async Task<bool> AppendGroupAsync(ShardState shard, IReadOnlyList<PutEntry> entries, List<int> indices, bool encrypted, PutOutcome[] outcomes)
+    /// <summary>Appends one shard's group; with <paramref name="encrypted"/> set, every payload is sealed (version 2)
+    /// under a data key of its own for this group (docs/formats/record-payload.md).</summary>
+    private static async Task<bool> AppendGroupAsync(ShardState shard, IReadOnlyList<PutEntry> entries, List<int> indices, SealingKey? encrypted, PutOutcome[] outcomes)
     {
         if (!shard.TryEnterWrite()) return false;
         try
         {
+            using var sealer = encrypted is null ? null : new RecordCipher.Sealer(encrypted.Key, encrypted.StreamId, shard.Index);
             var total = 0;
             foreach (var i in indices) total += RecordPayload.SizeOf(entries[i]);
-            var buffer = ArrayPool<byte>.Shared.Rent(total); // the log copies payloads before the append completes
+            var bufferBytes = sealer is null ? total : total + indices.Count * (RecordPayload.SealedSizeOf(default) - RecordPayload.SizeOf(default));
+            var buffer = ArrayPool<byte>.Shared.Rent(bufferBytes); // the log copies payloads before the append completes
             var payloads = new ReadOnlyMemory<byte>[indices.Count];
             var at = 0;
             for (var k = 0; k < indices.Count; k++)
             {
                 var entry = entries[indices[k]];
-                var size = RecordPayload.SizeOf(entry);
-                RecordPayload.Write(buffer.AsSpan(at, size), entry, encrypted);
+                var size = sealer is null ? RecordPayload.SizeOf(entry) : RecordPayload.SealedSizeOf(entry);
+                if (sealer is null) RecordPayload.Write(buffer.AsSpan(at, size), entry, encrypted: false);
+                else RecordPayload.WriteSealed(buffer.AsSpan(at, size), entry, sealer, (uint)k);
                 payloads[k] = buffer.AsMemory(at, size);
                 at += size;
             }
@@ -179,19 +185,38 @@ public sealed partial class StreamEngine
     /// <summary>Records read from one shard for GetRecords or a push event: retention applied, payloads decoded.</summary>
     private readonly record struct Batch(List<ReadRecord> Records, long NextOffset, long MillisBehind, bool ShardEnded, IDisposable Lease);
 
-    private static async ValueTask<Batch> ReadBatchAsync(StreamState s, ShardState shard, long offset, int limit, long maxBytes, long now)
+    private async ValueTask<Batch> ReadBatchAsync(StreamState s, ShardState shard, long offset, int limit, long maxBytes, long now)
     {
         var closed = !shard.IsOpen; // read before the log so a closed shard's end is final
         var read = await shard.Log.ReadAsync(offset, limit, maxBytes).ConfigureAwait(false);
+        RecordCipher.Opener? opener = null;
         try
         {
             var cutoff = now - s.RetentionMs;
             var records = new List<ReadRecord>(read.Records.Count);
             long lastArrival = 0;
+            byte[]? plain = null; // one buffer for the batch's decrypted records, sized on the first sealed one
+            var plainAt = 0;
             foreach (var r in read.Records)
             {
                 if (r.TimestampMs < cutoff) continue;
-                if (!RecordPayload.TryRead(r.Payload, out var key, out var data, out var encrypted)) continue;
+                ReadOnlyMemory<byte> key, data;
+                bool encrypted;
+                if (RecordPayload.IsSealed(r.Payload.Span, out var plainBytes))
+                {
+                    if (plain is null)
+                    {
+                        var sum = 0;
+                        foreach (var x in read.Records)
+                            if (RecordPayload.IsSealed(x.Payload.Span, out var n)) sum += n;
+                        plain = GC.AllocateUninitializedArray<byte>(sum);
+                        opener = new RecordCipher.Opener(_keys, s.Id, shard.Index);
+                    }
+                    if (!RecordPayload.TryOpen(r.Payload.Span, plain.AsMemory(plainAt, plainBytes), opener!, out key, out data)) continue;
+                    plainAt += plainBytes;
+                    encrypted = true;
+                }
+                else if (!RecordPayload.TryRead(r.Payload, out key, out data, out encrypted)) continue;
                 records.Add(new ReadRecord(shard.SequenceNumberAt(r.Offset, r.TimestampMs), r.TimestampMs, key, data, encrypted));
                 lastArrival = r.TimestampMs;
             }
@@ -204,6 +229,10 @@ public sealed partial class StreamEngine
         {
             read.Dispose();
             throw;
+        }
+        finally
+        {
+            opener?.Dispose();
         }
     }
 

@@ -98,7 +98,7 @@ public sealed partial class StreamEngine
                 }
                 cancellationToken.ThrowIfCancellationRequested();
 
-                var batch = await ReadBatchAsync(stream, shard, _offset, MaxEventRecords, MaxEventBytes, now).ConfigureAwait(false);
+                var batch = await engine.ReadBatchAsync(stream, shard, _offset, MaxEventRecords, MaxEventBytes, now).ConfigureAwait(false);
                 _offset = batch.NextOffset;
                 if (batch.Records.Count > 0) _continuation = batch.Records[^1].SequenceNumber;
                 if (batch.ShardEnded)

@@ -24,6 +24,8 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
     private readonly ILogStore _logs;
     private readonly Catalog _catalog;
     private readonly TokenCodec _tokens;
+    private readonly Encryption.KeyStore _keys;
+    private readonly ConcurrentDictionary<long, Encryption.SealingKey> _sealingKeys = new();
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _control = new(1, 1);
     private readonly ConcurrentDictionary<string, StreamState> _byName = new(StringComparer.Ordinal);
@@ -50,6 +52,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
             _catalog.SetMeta("token_key", key);
         }
         _tokens = new TokenCodec(Convert.FromBase64String(key));
+        _keys = new Encryption.KeyStore(options.DataDirectory is null ? null : Path.Combine(options.DataDirectory, "keys"), options.Region, options.Account, _time);
         Load();
         _sweeper = SweepLoopAsync();
     }
