@@ -83,7 +83,11 @@ public sealed record StreamView(
     int ConsumerCount,
     int MaxRecordSizeInKiB,
     int? WarmThroughputTargetMiBps,
-    int? WarmThroughputCurrentMiBps);
+    int? WarmThroughputCurrentMiBps,
+    ScalingView? LastScaling = null);
+
+/// <summary>An automatic (ON_DEMAND) scaling decision: when, open shards before and after, and why.</summary>
+public sealed record ScalingView(DateTimeOffset At, int FromShards, int ToShards, string Reason);
 
 public sealed record StreamPage(StreamView Stream, IReadOnlyList<ShardView> Shards, bool HasMoreShards);
 

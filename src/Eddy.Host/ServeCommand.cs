@@ -26,10 +26,12 @@ internal static class ServeCommand
         var region = new Option<string>("--region") { Description = "Region in ARNs.", DefaultValueFactory = _ => "us-east-1" };
         var account = new Option<string>("--account") { Description = "12-digit account id in ARNs.", DefaultValueFactory = _ => "000000000000" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Warning };
+        var shardLimits = new Option<string>("--shard-limits") { Description = "off: no throughput limits; aws: AWS's per-shard limits (1 MiB/s and 1000 records/s in, 2 MiB/s and 5 GetRecords/s out) on every stream. A stream's tag eddy:shard-limits=aws|off overrides it.", DefaultValueFactory = _ => "off" };
+        shardLimits.AcceptOnlyFromAmong("off", "aws");
         var tls = new TransportOptions();
         var auth = new AuthOptions();
 
-        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, segmentMb, region, account, logLevel };
+        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, shardLimits, segmentMb, region, account, logLevel };
         tls.AddTo(command);
         auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -44,6 +46,7 @@ internal static class ServeCommand
                     Fsync = parse.GetValue(fsync) == "interval" ? FsyncPolicy.Interval : FsyncPolicy.Always,
                     SegmentBytes = parse.GetValue(segmentMb) * 1024L * 1024,
                 });
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(logLevel)));
             await using var engine = StreamEngine.Open(new EngineOptions
             {
                 DataDirectory = memory ? null : directory,
@@ -51,6 +54,8 @@ internal static class ServeCommand
                 Region = parse.GetValue(region)!,
                 StateDelay = TimeSpan.FromMilliseconds(parse.GetValue(stateDelay)),
                 ShardLimit = parse.GetValue(shardLimit),
+                ShardLimits = parse.GetValue(shardLimits) == "aws",
+                Logger = logging.CreateLogger("Eddy.Streams"),
             }, logs);
             var options = new ServerOptions
             {

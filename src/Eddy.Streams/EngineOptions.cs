@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Eddy.Streams;
 
 public sealed record EngineOptions
@@ -22,6 +25,15 @@ public sealed record EngineOptions
     public TimeSpan SubscriptionLifetime { get; init; } = TimeSpan.FromMinutes(5);
     public TimeSpan SubscriptionHeartbeat { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan SubscriptionTakeover { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Enforce AWS's per-shard throughput limits (1 MiB/s and 1000 records/s in, 2 MiB/s and 5 GetRecords/s out)
+    /// on every stream; a stream's tag <c>eddy:shard-limits</c> (<c>aws</c> or <c>off</c>) overrides this per stream.</summary>
+    public bool ShardLimits { get; init; }
+
+    /// <summary>How often ON_DEMAND streams' write rates are sampled for automatic scaling.</summary>
+    public TimeSpan ScalingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

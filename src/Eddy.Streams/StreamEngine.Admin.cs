@@ -50,7 +50,17 @@ public sealed partial class StreamEngine
         if (replace) current.Clear();
         foreach (var (k, v) in tags) current[k] = v;
         _catalog.SaveTags(arn, current);
+        ApplyTagSettings(arn);
     }
+
+    /// <summary>Stream tags that steer Eddy itself: <c>eddy:shard-limits</c> = <c>aws</c> | <c>off</c>.</summary>
+    private void ApplyTagSettings(string arn)
+    {
+        if (!TryParseStreamArn(arn, out var name) || !_byName.TryGetValue(name, out var s)) return;
+        s.ShardLimitsTag = TagsOf(arn).GetValueOrDefault(ShardLimitsTagKey);
+    }
+
+    private const string ShardLimitsTagKey = "eddy:shard-limits";
 
     private void AddTags(string arn, string resourceName, IReadOnlyDictionary<string, string> tags)
     {
@@ -64,6 +74,7 @@ public sealed partial class StreamEngine
         var current = TagsOf(arn);
         foreach (var k in keys) current.Remove(k);
         _catalog.SaveTags(arn, current);
+        ApplyTagSettings(arn);
     }
 
     public Task AddTagsAsync(StreamRef stream, IReadOnlyDictionary<string, string> tags) =>

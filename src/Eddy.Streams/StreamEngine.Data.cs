@@ -18,7 +18,8 @@ public sealed partial class StreamEngine
         if (sequenceNumberForOrdering is not null && !SequenceNumber.TryParse(sequenceNumberForOrdering, out _))
             throw KinesisException.Invalid($"ExclusiveMinimumSequenceNumber {sequenceNumberForOrdering} used in PutRecord on stream {s.Name} under account {Account} is invalid.");
         var outcomes = new PutOutcome[1];
-        await AppendAsync(s, [entry], outcomes).ConfigureAwait(false);
+        if (await AppendAsync(s, [entry], outcomes).ConfigureAwait(false) > 0)
+            throw new KinesisException(ErrorCode.ProvisionedThroughputExceededException, outcomes[0].ErrorMessage);
         return new PutRecordsResult(outcomes, 0, s.EncryptionType);
     }
 
@@ -26,16 +27,20 @@ public sealed partial class StreamEngine
     {
         var s = ResolveLive(stream);
         var outcomes = new PutOutcome[entries.Count];
-        await AppendAsync(s, entries, outcomes).ConfigureAwait(false);
-        return new PutRecordsResult(outcomes, 0, s.EncryptionType);
+        var failed = await AppendAsync(s, entries, outcomes).ConfigureAwait(false);
+        return new PutRecordsResult(outcomes, failed, s.EncryptionType);
     }
 
     /// <summary>
     /// Routes each entry to its open shard and appends every shard's group concurrently, in array order within a shard.
-    /// A group that meets a shard closed by a concurrent reshard is routed again on the new shard map.
+    /// A group that meets a shard closed by a concurrent reshard is routed again on the new shard map. With shard limits
+    /// on, an entry over its shard's budget gets a ProvisionedThroughputExceededException outcome instead. Returns the
+    /// number of refused entries.
     /// </summary>
-    private async Task AppendAsync(StreamState s, IReadOnlyList<PutEntry> entries, PutOutcome[] outcomes)
+    private async Task<int> AppendAsync(StreamState s, IReadOnlyList<PutEntry> entries, PutOutcome[] outcomes)
     {
+        var limited = LimitsOn(s);
+        var failed = 0;
         var pending = new List<int>(entries.Count);
         for (var i = 0; i < entries.Count; i++) pending.Add(i);
         while (pending.Count > 0)
@@ -45,6 +50,12 @@ public sealed partial class StreamEngine
             foreach (var i in pending)
             {
                 var shard = StreamState.Route(open, entries[i].HashKey);
+                if (limited && !shard.Budget(_time).TryWrite(entries[i].Data.Length + entries[i].PartitionKey.Length))
+                {
+                    outcomes[i] = new PutOutcome(null, null, nameof(ErrorCode.ProvisionedThroughputExceededException), ShardRateExceeded(s, shard));
+                    failed++;
+                    continue;
+                }
                 if (!groups.TryGetValue(shard, out var list)) groups[shard] = list = new List<int>();
                 list.Add(i);
             }
@@ -58,7 +69,18 @@ public sealed partial class StreamEngine
                 if (!results[i2++]) pending.AddRange(indices);
             if (pending.Count > 0 && ReferenceEquals(open, s.OpenShards)) await Task.Delay(1).ConfigureAwait(false);
         }
+        return failed;
     }
+
+    /// <summary>Whether AWS's per-shard throughput limits apply to this stream (server option, or the stream's tag).</summary>
+    private bool LimitsOn(StreamState s) => s.ShardLimitsTag switch
+    {
+        "aws" => true,
+        "off" => false,
+        _ => _options.ShardLimits,
+    };
+
+    private string ShardRateExceeded(StreamState s, ShardState shard) => $"Rate exceeded for shard {shard.Id} in stream {s.Name} under account {Account}.";
 
     /// <summary>Appends one shard's group; with <paramref name="encrypted"/> set, every payload is sealed (version 2)
     /// under a data key of its own for this group (docs/formats/record-payload.md).</summary>
@@ -94,6 +116,7 @@ public sealed partial class StreamEngine
             }
             for (var k = 0; k < indices.Count; k++)
                 outcomes[indices[k]] = new PutOutcome(shard.Id, shard.SequenceNumberAt(result.FirstOffset + k, result.TimestampMs), null, null);
+            shard.Meter.Add(total, indices.Count);
             return true;
         }
         finally
@@ -106,6 +129,8 @@ public sealed partial class StreamEngine
     {
         var s = ResolveLive(stream);
         var shard = ResolveShard(s, shardId, forIterator: true);
+        if (LimitsOn(s) && shard.IsOpen && !shard.Budget(_time).TryGetIterator())
+            throw new KinesisException(ErrorCode.ProvisionedThroughputExceededException, ShardRateExceeded(s, shard));
         var offset = StartOffset(s, shard, type, startingSequenceNumber, timestamp, "GetShardIterator");
         return new IteratorPosition(s.Id, shard.Index, offset, NowMs).Encode(_tokens);
     }
@@ -176,7 +201,11 @@ public sealed partial class StreamEngine
             throw new KinesisException(ErrorCode.ResourceNotFoundException,
                 $"Shard {ShardId.Format(position.ShardIndex)} in stream {s.Name} under account {Account} does not exist");
 
+        var budget = LimitsOn(s) ? shard.Budget(_time) : null;
+        if (budget is not null && !budget.TryRead())
+            throw new KinesisException(ErrorCode.ProvisionedThroughputExceededException, ShardRateExceeded(s, shard));
         var batch = await ReadBatchAsync(s, shard, position.Offset, limit ?? 10_000, MaxGetRecordsBytes, now).ConfigureAwait(false);
+        budget?.Read(batch.Records.Sum(r => (long)r.Data.Length + r.PartitionKey.Length));
         if (batch.ShardEnded)
             return new GetRecordsResult(batch.Records, null, 0, Children(s, shard)) { Lease = batch.Lease };
         return new GetRecordsResult(batch.Records, new IteratorPosition(s.Id, shard.Index, batch.NextOffset, now).Encode(_tokens), batch.MillisBehind, null) { Lease = batch.Lease };

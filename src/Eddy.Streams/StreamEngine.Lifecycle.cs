@@ -38,6 +38,7 @@ public sealed partial class StreamEngine
             if (tags is { Count: > 0 }) SaveTags(s.Arn, tags, replace: true);
             _byName[name] = s;
             _byId[s.Id] = s;
+            ApplyTagSettings(s.Arn);
             Later(() =>
             {
                 if (s.Status != StreamStatus.Creating) return;
@@ -161,7 +162,7 @@ public sealed partial class StreamEngine
     private StreamView View(StreamState s) => new(
         s.Name, s.Arn, s.StreamToken, s.Status, s.Mode, s.RetentionHours, DateTimeOffset.FromUnixTimeMilliseconds(s.CreatedMs),
         [.. s.ShardLevelMetrics], s.EncryptionType, s.KeyId, s.OpenShards.Length, s.Consumers.Count, s.MaxRecordKiB,
-        s.WarmTargetMiBps, s.WarmTargetMiBps is null ? null : s.Status == StreamStatus.Active ? s.WarmTargetMiBps : 0);
+        s.WarmTargetMiBps, s.WarmTargetMiBps is null ? null : s.Status == StreamStatus.Active ? s.WarmTargetMiBps : 0, s.LastScaling);
 
     private static ShardView ShardView(ShardState sh) => new(
         sh.Id, sh.Parent is { } p ? ShardId.Format(p) : null, sh.AdjacentParent is { } a ? ShardId.Format(a) : null,

@@ -98,7 +98,15 @@ public sealed partial class StreamEngine
                 }
                 cancellationToken.ThrowIfCancellationRequested();
 
+                // With shard limits on, each consumer gets its own 2 MiB/s per shard: pace the pushes.
+                var budget = engine.LimitsOn(stream) ? shard.Budget(engine._time).Consumer(Key.ConsumerArn) : null;
+                if (budget?.TimeUntilPositive() is { } pause && pause > TimeSpan.Zero)
+                {
+                    await Quiet(Task.Delay(pause, engine._time, linked.Token)).ConfigureAwait(false);
+                    continue; // re-check the end conditions after the pause
+                }
                 var batch = await engine.ReadBatchAsync(stream, shard, _offset, MaxEventRecords, MaxEventBytes, now).ConfigureAwait(false);
+                budget?.TakeAllowingDebt(batch.Records.Sum(r => (long)r.Data.Length + r.PartitionKey.Length));
                 _offset = batch.NextOffset;
                 if (batch.Records.Count > 0) _continuation = batch.Records[^1].SequenceNumber;
                 if (batch.ShardEnded)

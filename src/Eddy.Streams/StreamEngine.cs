@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Eddy.Core;
 using Eddy.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Eddy.Streams;
 
@@ -35,6 +36,8 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _pending = [];
     private readonly Task _sweeper;
+    private readonly Task _scaler;
+    private readonly ILogger _logger;
     private BillingCommitment _billing = new("DISABLED", null, null, null);
 
     private StreamEngine(EngineOptions options, ILogStore logs)
@@ -42,6 +45,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         _options = options;
         _logs = logs;
         _time = options.Time;
+        _logger = options.Logger;
         var path = options.DataDirectory is null ? ":memory:" : Path.Combine(options.DataDirectory, "catalog.db");
         if (options.DataDirectory is not null) Directory.CreateDirectory(options.DataDirectory);
         _catalog = new Catalog(path);
@@ -55,6 +59,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         _keys = new Encryption.KeyStore(options.DataDirectory is null ? null : Path.Combine(options.DataDirectory, "keys"), options.Region, options.Account, _time);
         Load();
         _sweeper = SweepLoopAsync();
+        _scaler = ScalingLoopAsync();
     }
 
     /// <summary>Opens the engine on a log store, loading (and recovering) the catalog from the data directory.</summary>
@@ -104,6 +109,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
             _catalog.SaveStream(s);
         }
         foreach (var (arn, k, v) in _catalog.LoadTags()) TagsOf(arn)[k] = v;
+        foreach (var arn in _tags.Keys) ApplyTagSettings(arn);
         foreach (var (arn, p) in _catalog.LoadPolicies()) _policies[arn] = p;
         if (_catalog.GetMeta("billing") is { } billing) _billing = DecodeBilling(billing);
     }
@@ -258,7 +264,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         Task[] pending;
-        lock (_pending) pending = [.. _pending, _sweeper];
+        lock (_pending) pending = [.. _pending, _sweeper, _scaler];
         await Task.WhenAll(pending).ConfigureAwait(false);
         _catalog.Dispose();
         _stopping.Dispose();

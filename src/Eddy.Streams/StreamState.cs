@@ -17,6 +17,7 @@ internal sealed class ShardState
     private int _writers;
     private int _closed;
     private string? _startingSequenceNumber;
+    private Limits.ShardBudget? _budget;
     private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ShardState(int index, int? parent, int? adjacentParent, HashKeyRange range, long createdMs, long seqEpochSeconds, IShardLog log)
@@ -44,6 +45,15 @@ internal sealed class ShardState
     public long? ClosedMs { get; private set; }
     public long FinalEndOffset { get; private set; }
     public bool IsOpen => Volatile.Read(ref _closed) == 0;
+
+    /// <summary>The shard's throughput budget (used only when limits are on for its stream).</summary>
+    public Limits.ShardBudget Budget(TimeProvider time) => LazyInitializer.EnsureInitialized(ref _budget, () => new Limits.ShardBudget(time));
+
+    /// <summary>Consecutive scaling samples in which this shard was hot (scaling loop only).</summary>
+    public int HotSamples { get; set; }
+
+    /// <summary>Recent write rate, always measured (on-demand scaling reads it).</summary>
+    public Limits.WriteMeter Meter { get; } = new();
 
     /// <summary>Completes once the shard is closed and its final end offset is known (wakes push subscribers).</summary>
     public Task Closed => _closedSignal.Task;
@@ -133,6 +143,15 @@ internal sealed class StreamState
     public volatile ShardState[] OpenShards = [];
 
     public bool IsEncrypted => EncryptionType == "KMS";
+
+    /// <summary>Highest smoothed write rate seen (bytes/s): on-demand streams grow toward twice it.</summary>
+    public double PeakWriteBytesPerSecond { get; set; }
+
+    /// <summary>The last automatic (on-demand) scaling decision, reported by DescribeStreamSummary.</summary>
+    public ScalingView? LastScaling { get; set; }
+
+    /// <summary>Per-stream override of the server's shard limits (the stream tag <c>eddy:shard-limits</c> = <c>aws</c> or <c>off</c>).</summary>
+    public volatile string? ShardLimitsTag;
     public long RetentionMs => RetentionHours * 3_600_000L;
 
     public ShardState? FindShard(int index)

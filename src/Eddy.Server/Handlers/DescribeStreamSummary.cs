@@ -30,6 +30,16 @@ internal static class DescribeStreamSummary
             w.WriteEndObject();
         }
         w.WriteNumber("MaxRecordSizeInKiB", s.MaxRecordSizeInKiB);
+        if (s.LastScaling is { } scaling)
+        {
+            // Not in the AWS model (SDKs skip unknown members): Eddy's last automatic ON_DEMAND scaling decision.
+            w.WriteStartObject("EddyOnDemandScaling");
+            w.Timestamp("LastScaledAt", scaling.At);
+            w.WriteNumber("FromShardCount", scaling.FromShards);
+            w.WriteNumber("ToShardCount", scaling.ToShards);
+            w.WriteString("Reason", scaling.Reason);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
         w.WriteEndObject();
         return Task.CompletedTask;
