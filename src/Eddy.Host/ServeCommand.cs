@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Eddy.Server;
+using Eddy.Server.Limits;
 using Eddy.Storage;
 using Eddy.Streams;
 using Microsoft.AspNetCore.Builder;
@@ -64,6 +65,8 @@ internal static class ServeCommand
                 LogLevel = parse.GetValue(logLevel),
             };
             options = tls.Apply(parse, options, directory, memory);
+            if (parse.GetValue(shardLimits) == "aws")
+                options = options with { Filters = [.. options.Filters, new ControlPlaneLimits(engine.Account, TimeProvider.System)] };
             if (!auth.TryApply(parse, options, engine, out options, out var authStatus)) return 1;
             WebApplication built;
             try

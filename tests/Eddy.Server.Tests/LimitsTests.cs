@@ -141,3 +141,27 @@ public class LimitsTests
         }
     }
 }
+
+public class ControlPlaneLimitTests
+{
+    [Fact]
+    public async Task Control_plane_calls_above_their_rate_get_LimitExceeded()
+    {
+        await using var server = await EddyServer.StartAsync(new EddyServerOptions { StateDelayMs = 0, ExtraArgs = ["--shard-limits", "aws"] });
+        var e = server.Endpoint;
+        await KinesisJson.CallOkAsync(e, "CreateStream", new { StreamName = "cp", ShardCount = 1 });
+        // DescribeLimits: 1 call/s per account.
+        Assert.True((await KinesisJson.CallAsync(e, "DescribeLimits", new { })).IsSuccess);
+        var second = await KinesisJson.CallAsync(e, "DescribeLimits", new { });
+        Assert.Equal("LimitExceededException", second.ErrorType);
+        Assert.Equal("Rate exceeded for account 000000000000.", second.ErrorMessage);
+        // ListTagsForStream: 5/s.
+        var results = new List<KinesisJsonResponse>();
+        for (var i = 0; i < 8; i++) results.Add(await KinesisJson.CallAsync(e, "ListTagsForStream", new { StreamName = "cp" }));
+        var limited = results.Where(r => !r.IsSuccess).ToList();
+        Assert.NotEmpty(limited);
+        Assert.All(limited, r => Assert.Equal("Rate exceeded for stream cp under account 000000000000.", r.ErrorMessage));
+        await Task.Delay(1100);
+        Assert.True((await KinesisJson.CallAsync(e, "DescribeLimits", new { })).IsSuccess, "the budget refills");
+    }
+}
