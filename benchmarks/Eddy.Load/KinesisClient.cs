@@ -87,7 +87,8 @@ public sealed class ResponseBuffer(int initialCapacity = 64 * 1024)
 /// <summary>
 /// A minimal Kinesis JSON 1.1 client over one pooled <see cref="SocketsHttpHandler"/> (HTTP/1.1, keep-alive).
 /// Request bodies are passed in as ready bytes; response bodies land in a caller-owned <see cref="ResponseBuffer"/>.
-/// Requests carry a dummy SigV4 <c>Authorization</c> header: the servers this tool targets accept any credentials.
+/// Requests carry a dummy SigV4 <c>Authorization</c> header (servers that accept any credentials), or a real signature
+/// with <c>--access-key</c>/<c>--secret-key</c> (<see cref="RequestSigner"/>).
 /// </summary>
 public sealed class KinesisClient : IDisposable
 {
@@ -97,6 +98,7 @@ public sealed class KinesisClient : IDisposable
     private readonly Uri _endpoint;
     private readonly string _region;
     private DateCache _date = new(0, "", "");
+    private readonly RequestSigner? _signer = RequestSigner.Default;
 
     public KinesisClient(Uri endpoint, int maxConnections, TimeSpan requestTimeout, string region = "us-east-1")
     {
@@ -133,7 +135,7 @@ public sealed class KinesisClient : IDisposable
         DateCache date = CurrentDate();
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", date.AmzDate);
-        request.Headers.TryAddWithoutValidation("Authorization", date.Authorization);
+        request.Headers.TryAddWithoutValidation("Authorization", _signer?.Authorization(_endpoint, target, date.AmzDate, body.Span) ?? date.Authorization);
 
         using HttpResponseMessage message = await _http
             .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
@@ -164,7 +166,7 @@ public sealed class KinesisClient : IDisposable
         DateCache date = CurrentDate();
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", date.AmzDate);
-        request.Headers.TryAddWithoutValidation("Authorization", date.Authorization);
+        request.Headers.TryAddWithoutValidation("Authorization", _signer?.Authorization(_endpoint, target, date.AmzDate, body.Span) ?? date.Authorization);
 
         HttpResponseMessage message = await _http
             .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)

@@ -27,6 +27,8 @@ public sealed class LoadOptions
     public bool Http2 { get; private set; }
     public double BackgroundRate { get; private set; }
     public string? Consumer { get; private set; }
+    public string? AccessKey { get; private set; }
+    public string? SecretKey { get; private set; }
 
     public const string Usage = """
         Eddy.Load — load and verification tool for Kinesis-compatible endpoints.
@@ -44,6 +46,8 @@ public sealed class LoadOptions
 
         options:
           --endpoint URL        endpoint (default http://127.0.0.1:4567)
+          --access-key ID --secret-key SECRET
+                                sign requests with SigV4 (for eddy serve --auth on); default: a dummy signature
           --stream NAME         stream name (default: eddy-load-<random>; an existing ACTIVE stream is reused)
           --shards N            shard count when creating (default 4)
           --record-size B       Data bytes per record, >= 24 (default 1024)
@@ -119,6 +123,8 @@ public sealed class LoadOptions
                     o.Endpoint = uri;
                     break;
                 case "--stream": o.Stream = Value(); break;
+                case "--access-key": o.AccessKey = Value(); break;
+                case "--secret-key": o.SecretKey = Value(); break;
                 case "--shards": o.Shards = Int(name, Value(), 1, 10000); break;
                 case "--record-size": o.RecordSize = Int(name, Value(), RecordFormat.HeaderSize, 1024 * 1024 - RecordFormat.KeyLength); break;
                 case "--batch": o.Batch = Int(name, Value(), 1, 500); break;
@@ -158,6 +164,12 @@ public sealed class LoadOptions
             throw new UsageException("readback needs --stream or --manifest");
         }
 
+        if ((o.AccessKey is null) != (o.SecretKey is null))
+        {
+            throw new UsageException("--access-key and --secret-key go together");
+        }
+
+        RequestSigner.Default = o.AccessKey is null ? null : new RequestSigner(o.AccessKey, o.SecretKey!, o.Region);
         return o;
     }
 
