@@ -54,5 +54,8 @@ public interface IStreamEngine
 
     Task PutResourcePolicyAsync(string resourceArn, string policy);
     string GetResourcePolicy(string resourceArn);
+
+    /// <summary>The policy stored for a resource, or null; lock-free, for authorization on every request.</summary>
+    string? FindResourcePolicy(string resourceArn);
     Task DeleteResourcePolicyAsync(string resourceArn);
 }

@@ -216,7 +216,7 @@ public sealed partial class StreamEngine
             {
                 s.Consumers.Remove(c);
                 _tags.Remove(arn);
-                _policies.Remove(arn);
+                _policies.TryRemove(arn, out _);
                 _catalog.SaveStream(s);
                 _catalog.SaveTags(arn, new Dictionary<string, string>());
                 _catalog.SavePolicy(arn, null);
@@ -371,11 +371,13 @@ public sealed partial class StreamEngine
 
     public string GetResourcePolicy(string resourceArn) => Read(() => _policies.GetValueOrDefault(ResolveResource(resourceArn)) ?? "{}");
 
+    public string? FindResourcePolicy(string resourceArn) => _policies.GetValueOrDefault(resourceArn);
+
     public Task DeleteResourcePolicyAsync(string resourceArn) =>
         WriteAsync(() =>
         {
             var arn = ResolveResource(resourceArn);
-            if (!_policies.Remove(arn)) throw new KinesisException(ErrorCode.ResourceNotFoundException, $"No resource policy found for resource ARN {resourceArn}.");
+            if (!_policies.TryRemove(arn, out _)) throw new KinesisException(ErrorCode.ResourceNotFoundException, $"No resource policy found for resource ARN {resourceArn}.");
             _catalog.SavePolicy(arn, null);
         });
 }

@@ -32,7 +32,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
     private readonly ConcurrentDictionary<string, StreamState> _byName = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, StreamState> _byId = new();
     private readonly Dictionary<string, SortedDictionary<string, string>> _tags = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _policies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _policies = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _pending = [];
     private readonly Task _sweeper;
@@ -224,7 +224,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         foreach (var arn in arns)
         {
             _tags.Remove(arn);
-            _policies.Remove(arn);
+            _policies.TryRemove(arn, out _);
         }
         _catalog.DeleteStream(s.Id, arns);
         foreach (var shard in s.Shards) _logs.DeleteAsync(shard.Log.Id).AsTask().GetAwaiter().GetResult();

@@ -133,15 +133,7 @@ public sealed class AuthFilter : IRequestFilter
     private PolicyDocument? ResourcePolicy(string arn)
     {
         if (arn.EndsWith(":*", StringComparison.Ordinal)) return null;
-        string json;
-        try
-        {
-            json = _engine.GetResourcePolicy(arn);
-        }
-        catch (KinesisException)
-        {
-            return null; // no such resource: the action itself answers that
-        }
+        if (_engine.FindResourcePolicy(arn) is not { } json) return null;
         if (json.Length <= 2 && json.Trim() is "{}" or "") return null;
         if (_resourcePolicies.TryGetValue(arn, out var cached) && cached.Json == json) return cached.Policy;
         PolicyDocument? policy;
