@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Eddy.Server;
+using Eddy.Server.Auth;
 using Eddy.Server.Limits;
 using Eddy.Storage;
 using Eddy.Streams;
@@ -29,10 +30,12 @@ internal static class ServeCommand
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Minimum log level.", DefaultValueFactory = _ => LogLevel.Warning };
         var shardLimits = new Option<string>("--shard-limits") { Description = "off: no throughput limits; aws: AWS's per-shard limits (1 MiB/s and 1000 records/s in, 2 MiB/s and 5 GetRecords/s out) on every stream. A stream's tag eddy:shard-limits=aws|off overrides it.", DefaultValueFactory = _ => "off" };
         shardLimits.AcceptOnlyFromAmong("off", "aws");
+        var faults = new Option<string>("--fault-injection") { Description = "The /_eddy/faults admin endpoint and its rules: on, off, or auto (on only while auth is off: the admin endpoint is not authenticated).", DefaultValueFactory = _ => "auto" };
+        faults.AcceptOnlyFromAmong("on", "off", "auto");
         var tls = new TransportOptions();
         var auth = new AuthOptions();
 
-        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, shardLimits, segmentMb, region, account, logLevel };
+        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, shardLimits, faults, segmentMb, region, account, logLevel };
         tls.AddTo(command);
         auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -68,6 +71,8 @@ internal static class ServeCommand
             if (parse.GetValue(shardLimits) == "aws")
                 options = options with { Filters = [.. options.Filters, new ControlPlaneLimits(engine.Account, TimeProvider.System)] };
             if (!auth.TryApply(parse, options, engine, out options, out var authStatus)) return 1;
+            var authOn = options.Filters.OfType<AuthFilter>().Any();
+            options = options with { FaultInjection = parse.GetValue(faults) switch { "on" => true, "off" => false, _ => !authOn } };
             WebApplication built;
             try
             {
