@@ -23,6 +23,9 @@ public interface IStreamEngine
     string GetShardIterator(StreamRef stream, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp);
     ValueTask<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, StreamRef stream);
 
+    /// <summary>The ARN of the stream a (genuine, unexpired or not) shard iterator reads, or null; for authorization.</summary>
+    string? StreamArnOfIterator(string shardIterator);
+
     Task SplitShardAsync(StreamRef stream, string shardToSplit, string newStartingHashKey);
     Task MergeShardsAsync(StreamRef stream, string shardToMerge, string adjacentShardToMerge);
     Task<ShardCountChange> UpdateShardCountAsync(StreamRef stream, int targetShardCount);

@@ -211,6 +211,9 @@ public sealed partial class StreamEngine
         return new GetRecordsResult(batch.Records, new IteratorPosition(s.Id, shard.Index, batch.NextOffset, now).Encode(_tokens), batch.MillisBehind, null) { Lease = batch.Lease };
     }
 
+    public string? StreamArnOfIterator(string shardIterator) =>
+        IteratorPosition.TryDecode(_tokens, shardIterator, out var position) && _byId.TryGetValue(position.StreamId, out var s) ? s.Arn : null;
+
     /// <summary>Records read from one shard for GetRecords or a push event: retention applied, payloads decoded.</summary>
     private readonly record struct Batch(List<ReadRecord> Records, long NextOffset, long MillisBehind, bool ShardEnded, IDisposable Lease);
 

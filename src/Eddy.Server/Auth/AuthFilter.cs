@@ -27,7 +27,6 @@ public sealed class AuthFilter : IRequestFilter
     private readonly CredentialStore _credentials;
     private readonly IStreamEngine _engine;
     private readonly SigV4Verifier _verifier;
-    private readonly IteratorStreams _iterators;
     private readonly ConcurrentDictionary<string, (string Json, PolicyDocument? Policy)> _resourcePolicies = new(StringComparer.Ordinal);
 
     public AuthFilter(CredentialStore credentials, IStreamEngine engine, AuthFilterOptions? options = null)
@@ -37,7 +36,6 @@ public sealed class AuthFilter : IRequestFilter
         options ??= new AuthFilterOptions();
         _credentials = credentials;
         _engine = engine;
-        _iterators = new IteratorStreams(engine, options.Clock);
         _verifier = new SigV4Verifier(id => credentials.Find(id)?.Credential, options.MaxClockSkew, "kinesis", options.Clock);
     }
 
@@ -105,7 +103,7 @@ public sealed class AuthFilter : IRequestFilter
         if (request.Action == KinesisAction.GetRecords)
         {
             // The iterator names the stream; one the server cannot place is authorized as "any stream".
-            return _iterators.StreamArnOf(ShardIterator(request.JsonBody.Span)) ?? account + "stream/*";
+            return ShardIterator(request.JsonBody.Span) is { } iterator && _engine.StreamArnOfIterator(iterator) is { } readArn ? readArn : account + "stream/*";
         }
         return account + "*";
     }
