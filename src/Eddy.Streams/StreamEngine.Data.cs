@@ -219,7 +219,7 @@ public sealed partial class StreamEngine
 
     private async ValueTask<Batch> ReadBatchAsync(StreamState s, ShardState shard, long offset, int limit, long maxBytes, long now)
     {
-        var closed = !shard.IsOpen; // read before the log so a closed shard's end is final
+        var closed = shard.IsEnded; // read before the log so the end offset is final and the children are listed
         var read = await shard.Log.ReadAsync(offset, limit, maxBytes).ConfigureAwait(false);
         RecordCipher.Opener? opener = null;
         try

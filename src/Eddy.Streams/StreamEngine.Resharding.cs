@@ -91,6 +91,7 @@ public sealed partial class StreamEngine
         var high = NewShard(s, parent.Index, null, new HashKeyRange(key, parent.Range.End), now, epoch);
         await parent.CloseAsync(now).ConfigureAwait(false);
         s.SetShards([.. s.Shards, low, high]);
+        parent.PublishEnd(); // only now may readers report the shard end: the children are listed
     }
 
     private async Task MergeAsync(StreamState s, ShardState first, ShardState second)
@@ -100,6 +101,8 @@ public sealed partial class StreamEngine
         await first.CloseAsync(now).ConfigureAwait(false);
         await second.CloseAsync(now).ConfigureAwait(false);
         s.SetShards([.. s.Shards, child]);
+        first.PublishEnd();
+        second.PublishEnd();
     }
 
     /// <summary>

@@ -129,7 +129,7 @@ public sealed partial class StreamEngine
                 var woke = await Task.WhenAny(data, timer, shard.Closed).ConfigureAwait(false);
                 await iteration.CancelAsync().ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
-                if (woke == timer && !_ended.IsCancellationRequested && engine.NowMs < _deadlineMs && shard.Log.EndOffset <= _offset && shard.IsOpen)
+                if (woke == timer && !_ended.IsCancellationRequested && engine.NowMs < _deadlineMs && shard.Log.EndOffset <= _offset && !shard.IsEnded)
                     return new SubscriptionEvent([], _continuation ?? shard.SequenceNumberAt(_offset - 1, shard.SeqEpochSeconds * 1000), 0, null);
             }
         }

@@ -18,6 +18,7 @@ internal sealed class ShardState
     private int _closed;
     private string? _startingSequenceNumber;
     private Limits.ShardBudget? _budget;
+    private int _ended;
     private readonly TaskCompletionSource _closedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ShardState(int index, int? parent, int? adjacentParent, HashKeyRange range, long createdMs, long seqEpochSeconds, IShardLog log)
@@ -46,6 +47,12 @@ internal sealed class ShardState
     public long FinalEndOffset { get; private set; }
     public bool IsOpen => Volatile.Read(ref _closed) == 0;
 
+    /// <summary>
+    /// Closed, its final end known and its children published: readers report the shard end (with ChildShards) only
+    /// from here on. Between <see cref="CloseAsync"/> and <see cref="PublishEnd"/> the shard is merely quiet.
+    /// </summary>
+    public bool IsEnded => Volatile.Read(ref _ended) == 1;
+
     /// <summary>The shard's throughput budget (used only when limits are on for its stream).</summary>
     public Limits.ShardBudget Budget(TimeProvider time) => LazyInitializer.EnsureInitialized(ref _budget, () => new Limits.ShardBudget(time));
 
@@ -55,7 +62,7 @@ internal sealed class ShardState
     /// <summary>Recent write rate, always measured (on-demand scaling reads it).</summary>
     public Limits.WriteMeter Meter { get; } = new();
 
-    /// <summary>Completes once the shard is closed and its final end offset is known (wakes push subscribers).</summary>
+    /// <summary>Completes once the shard <see cref="IsEnded"/> (wakes push subscribers).</summary>
     public Task Closed => _closedSignal.Task;
 
     public string StartingSequenceNumber => _startingSequenceNumber ??= new SequenceNumber(SeqEpochSeconds, Index, 0, SeqEpochSeconds).ToString();
@@ -74,7 +81,7 @@ internal sealed class ShardState
     public static long OffsetOf(SequenceNumber sequenceNumber) => Math.Max(0, sequenceNumber.Counter - 1);
 
     /// <summary>The offset one past the last record this shard will ever hold, or the current end while open.</summary>
-    public long EndOffset => IsOpen ? Log.EndOffset : FinalEndOffset;
+    public long EndOffset => IsEnded ? FinalEndOffset : Log.EndOffset;
 
     public bool TryEnterWrite()
     {
@@ -92,6 +99,12 @@ internal sealed class ShardState
         while (Volatile.Read(ref _writers) != 0) await Task.Delay(1).ConfigureAwait(false);
         FinalEndOffset = Log.EndOffset;
         ClosedMs = closedMs;
+    }
+
+    /// <summary>Marks the end final once the children are in the stream's shard list (after <see cref="CloseAsync"/>).</summary>
+    public void PublishEnd()
+    {
+        Volatile.Write(ref _ended, 1);
         _closedSignal.TrySetResult();
     }
 
@@ -101,7 +114,7 @@ internal sealed class ShardState
         _closed = 1;
         ClosedMs = closedMs;
         FinalEndOffset = finalEndOffset;
-        _closedSignal.TrySetResult();
+        PublishEnd();
     }
 }
 
