@@ -36,6 +36,21 @@ public sealed class RequestInfo(HttpContext http, KinesisAction action, ReadOnly
     public string? ConsumerArn => Targets.ConsumerArn;
     public string? ResourceArn => Targets.ResourceArn;
 
+    /// <summary>The stream the request is about: StreamName, else the stream named in StreamARN, ConsumerARN or ResourceARN.</summary>
+    public string? TargetStream => StreamName ?? StreamOfArn(StreamArn) ?? StreamOfArn(ConsumerArn) ?? StreamOfArn(ResourceArn);
+
+    /// <summary><c>arn:aws:kinesis:region:account:stream/NAME[/consumer/...]</c> → NAME.</summary>
+    public static string? StreamOfArn(string? arn)
+    {
+        if (arn is null) return null;
+        var at = arn.IndexOf(":stream/", StringComparison.Ordinal);
+        if (at < 0) return null;
+        var rest = arn[(at + ":stream/".Length)..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var name = slash < 0 ? rest : rest[..slash];
+        return name.Length == 0 ? null : name;
+    }
+
     /// <summary>The top-level StreamName/StreamARN/ConsumerARN/ResourceARN members, found by one scan on first use.</summary>
     private (string? StreamName, string? StreamArn, string? ConsumerArn, string? ResourceArn) Targets => _targets ??= ScanTargets(JsonBody.Span);
 

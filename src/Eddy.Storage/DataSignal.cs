@@ -44,7 +44,13 @@ internal sealed class DataSignal
     /// Completes when <paramref name="isReady"/> holds, faults with the terminal error, or is cancelled by
     /// <paramref name="cancellationToken"/>.
     /// </summary>
-    public async Task WaitAsync(Func<bool> isReady, CancellationToken cancellationToken)
+    public Task WaitAsync(Func<bool> isReady, CancellationToken cancellationToken)
+    {
+        if (isReady()) return Task.CompletedTask;
+        return cancellationToken.IsCancellationRequested ? Task.FromCanceled(cancellationToken) : WaitSlowAsync(isReady, cancellationToken);
+    }
+
+    private async Task WaitSlowAsync(Func<bool> isReady, CancellationToken cancellationToken)
     {
         while (true)
         {

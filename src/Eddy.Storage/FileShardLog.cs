@@ -210,20 +210,8 @@ public sealed class FileShardLog : IShardLog
     }
 
     /// <inheritdoc />
-    public Task WaitForDataAsync(long offset, CancellationToken cancellationToken)
-    {
-        if (offset < EndOffset)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled(cancellationToken);
-        }
-
-        return _signal.WaitAsync(() => offset < EndOffset, cancellationToken);
-    }
+    public Task WaitForDataAsync(long offset, CancellationToken cancellationToken) =>
+        _signal.WaitAsync(() => offset < EndOffset, cancellationToken);
 
     /// <summary>Finishes queued appends, fsyncs and closes the files. Called by the store (Delete / Dispose).</summary>
     internal async ValueTask CloseAsync()

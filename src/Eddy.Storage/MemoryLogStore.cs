@@ -254,20 +254,8 @@ internal sealed class MemoryShardLog : IShardLog
         return ValueTask.CompletedTask;
     }
 
-    public Task WaitForDataAsync(long offset, CancellationToken cancellationToken)
-    {
-        if (offset < EndOffset)
-        {
-            return Task.CompletedTask;
-        }
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled(cancellationToken);
-        }
-
-        return _signal.WaitAsync(() => offset < EndOffset, cancellationToken);
-    }
+    public Task WaitForDataAsync(long offset, CancellationToken cancellationToken) =>
+        _signal.WaitAsync(() => offset < EndOffset, cancellationToken);
 
     internal void Close()
     {

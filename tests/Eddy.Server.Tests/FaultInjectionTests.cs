@@ -321,5 +321,5 @@ public sealed class FaultInjectorTests
     [InlineData("arn:aws:kinesis:us-east-1:000000000000:stream/s1", "s1")]
     [InlineData("arn:aws:kinesis:us-east-1:000000000000:stream/s1/consumer/c:1700000000", "s1")]
     [InlineData("arn:aws:iam::000000000000:user/x", null)]
-    public void Stream_names_come_from_arns(string arn, string? stream) => Assert.Equal(stream, FaultFilter.StreamOfArn(arn));
+    public void Stream_names_come_from_arns(string arn, string? stream) => Assert.Equal(stream, RequestInfo.StreamOfArn(arn));
 }

@@ -23,7 +23,7 @@ public sealed partial class FaultFilter(FaultInjector faults, string account, IL
     {
         ArgumentNullException.ThrowIfNull(request);
         if (faults.Rules.Count == 0) return;
-        var stream = StreamOf(request);
+        var stream = request.TargetStream;
         var outcome = faults.Evaluate(request.Action, stream);
         if (outcome.IsNone) return;
         if (outcome.LatencyMs > 0)
@@ -34,25 +34,6 @@ public sealed partial class FaultFilter(FaultInjector faults, string account, IL
             request.Http.Response.Headers[FaultHeader] = rule.Id;
             throw new KinesisException(error, rule.Spec.Message ?? DefaultMessage(error, request, stream ?? rule.Spec.Stream));
         }
-    }
-
-    /// <summary>The stream a request is about: StreamName, else the stream of StreamARN, ConsumerARN or ResourceARN.</summary>
-    public static string? StreamOf(RequestInfo request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return request.StreamName ?? StreamOfArn(request.StreamArn) ?? StreamOfArn(request.ConsumerArn) ?? StreamOfArn(request.ResourceArn);
-    }
-
-    /// <summary><c>arn:aws:kinesis:region:account:stream/NAME[/consumer/...]</c> → NAME.</summary>
-    public static string? StreamOfArn(string? arn)
-    {
-        if (arn is null) return null;
-        var at = arn.IndexOf(":stream/", StringComparison.Ordinal);
-        if (at < 0) return null;
-        var rest = arn[(at + ":stream/".Length)..];
-        var slash = rest.IndexOf('/', StringComparison.Ordinal);
-        var name = slash < 0 ? rest : rest[..slash];
-        return name.Length == 0 ? null : name;
     }
 
     private string AccountOf(RequestInfo request)

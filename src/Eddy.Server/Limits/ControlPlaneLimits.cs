@@ -43,25 +43,12 @@ public sealed class ControlPlaneLimits(string account, TimeProvider time) : IReq
     public ValueTask OnRequestAsync(RequestInfo request)
     {
         if (!s_rates.TryGetValue(request.Action, out var rate)) return ValueTask.CompletedTask;
-        var stream = StreamOf(request);
+        var stream = request.TargetStream;
         var scope = rate.PerStream ? stream ?? "" : "";
         var bucket = _buckets.GetOrAdd((request.Action, scope), _ => new TokenBucket(rate.PerSecond, rate.PerSecond, time));
         if (bucket.TryTake(1)) return ValueTask.CompletedTask;
         throw new KinesisException(ErrorCode.LimitExceededException, stream is null
             ? $"Rate exceeded for account {account}."
             : $"Rate exceeded for stream {stream} under account {account}.");
-    }
-
-    /// <summary>The stream a request names: StreamName, or the name in a stream or consumer ARN.</summary>
-    private static string? StreamOf(RequestInfo request)
-    {
-        if (request.StreamName is { } name) return name;
-        var arn = request.StreamArn ?? request.ConsumerArn;
-        if (arn is null) return null;
-        var at = arn.IndexOf(":stream/", StringComparison.Ordinal);
-        if (at < 0) return null;
-        var rest = arn[(at + ":stream/".Length)..];
-        var slash = rest.IndexOf('/');
-        return slash >= 0 ? rest[..slash] : rest;
     }
 }
