@@ -32,7 +32,12 @@ public enum ErrorCode
 /// <summary>A domain error that crosses the wire as an AWS-shaped error.</summary>
 public sealed class KinesisException(ErrorCode code, string? message) : Exception(message)
 {
+    /// <summary>AWS's message for an InternalFailure (the whole call, or one record of a PutRecords).</summary>
+    public const string InternalFailureMessage = "Internal service failure.";
+
     public ErrorCode Code { get; } = code;
+
+    public static KinesisException Internal() => new(ErrorCode.InternalFailure, InternalFailureMessage);
 
     public static KinesisException StreamNotFound(string stream, string account) =>
         new(ErrorCode.ResourceNotFoundException, $"Stream {stream} under account {account} not found.");

@@ -22,7 +22,7 @@ internal static class ServeCommand
         var inMemory = new Option<bool>("--in-memory") { Description = "Keep everything in memory (nothing survives a restart)." };
         var fsync = new Option<string>("--fsync") { Description = "always: fsync every group commit before acknowledging; interval: write before acknowledging, fsync every second (survives kill -9, not power loss).", DefaultValueFactory = _ => "always" };
         fsync.AcceptOnlyFromAmong("always", "interval");
-        var stateDelay = new Option<int>("--state-delay-ms") { Description = "How long CREATING, UPDATING and DELETING last.", DefaultValueFactory = _ => 100 };
+        var stateDelay = new Option<int>("--state-delay-ms") { Description = "How long CREATING, UPDATING and DELETING last (0: the change is done when the call returns).", DefaultValueFactory = _ => 0 };
         var shardLimit = new Option<int>("--shard-limit") { Description = "Open shards allowed per account.", DefaultValueFactory = _ => 500 };
         var segmentMb = new Option<int>("--segment-mb") { Description = "Segment file size in MiB.", DefaultValueFactory = _ => 64 };
         var region = new Option<string>("--region") { Description = "Region in ARNs.", DefaultValueFactory = _ => "us-east-1" };
@@ -40,8 +40,31 @@ internal static class ServeCommand
         auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
+            var code = await ServeAsync(parse, cancellation).ConfigureAwait(false);
+            if (code == 0) Console.WriteLine("Eddy stopped"); // after the store was flushed and closed
+            return code;
+        });
+        return command;
+
+        async Task<int> ServeAsync(ParseResult parse, CancellationToken cancellation)
+        {
             var memory = parse.GetValue(inMemory);
             var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
+            DataDirectoryLock? owned = null;
+            if (!memory)
+            {
+                try
+                {
+                    owned = DataDirectoryLock.Acquire(directory);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    var advice = e is DataDirectoryInUseException ? "; stop it or pass another --data-dir" : "";
+                    await Console.Error.WriteLineAsync($"eddy: {(e is DataDirectoryInUseException ? e.Message : $"cannot use the data directory {directory}: {e.Message}")}{advice}.").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+            using var directoryLock = owned;
             await using ILogStore logs = memory
                 ? new MemoryLogStore()
                 : new FileLogStore(new LogStoreOptions
@@ -100,10 +123,10 @@ internal static class ServeCommand
             foreach (var address in EddyApplication.Addresses(app)) Console.WriteLine($"Eddy listening on {address}");
             if (EddyApplication.CertificatePemPath(app) is { } pem) Console.WriteLine($"Eddy TLS certificate (trust this file): {pem}");
             Console.WriteLine(authStatus);
+            Console.WriteLine(memory ? "Eddy data: in memory (nothing survives a restart)" : $"Eddy data directory: {directory}");
             Console.Out.Flush();
             await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             return 0;
-        });
-        return command;
+        }
     }
 }

@@ -69,6 +69,9 @@ public static class EddyApplication
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(options.LogLevel);
+        // A start-up failure (a port in use) is reported by the caller in one line; the host would log it again with
+        // the whole stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSingleton(engine);
         foreach (var filter in options.Filters) builder.Services.AddSingleton(filter);
         if (options.FaultInjection)

@@ -11,7 +11,7 @@ namespace Eddy.Streams;
 /// <remarks>Not thread-safe: the engine calls it under its control-plane lock. Enum columns hold the enum's number.</remarks>
 internal sealed class Catalog : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private readonly SqliteConnection _db;
 
     public Catalog(string path)
@@ -26,7 +26,7 @@ internal sealed class Catalog : IDisposable
                 id INTEGER PRIMARY KEY, name TEXT NOT NULL, stream_token TEXT NOT NULL, status INTEGER NOT NULL,
                 mode INTEGER NOT NULL, retention_hours INTEGER NOT NULL, created_ms INTEGER NOT NULL,
                 encryption_type TEXT NOT NULL, key_id TEXT, metrics TEXT NOT NULL, max_record_kib INTEGER NOT NULL,
-                warm_target INTEGER, next_shard_index INTEGER NOT NULL);
+                warm_target INTEGER, next_shard_index INTEGER NOT NULL, pending_update TEXT);
             CREATE TABLE IF NOT EXISTS shards(
                 stream_id INTEGER NOT NULL, idx INTEGER NOT NULL, parent INTEGER, adjacent INTEGER,
                 start_hash TEXT NOT NULL, end_hash TEXT NOT NULL, created_ms INTEGER NOT NULL, seq_epoch INTEGER NOT NULL,
@@ -38,6 +38,12 @@ internal sealed class Catalog : IDisposable
             CREATE TABLE IF NOT EXISTS policies(resource_arn TEXT PRIMARY KEY, policy TEXT NOT NULL);
             """);
         var version = GetMeta("schema_version");
+        if (version == "1")
+        {
+            // Version 2 added streams.pending_update (an acknowledged change of an UPDATING stream).
+            Execute("ALTER TABLE streams ADD COLUMN pending_update TEXT");
+            version = null;
+        }
         if (version is null) SetMeta("schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
         else if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
             throw new InvalidOperationException($"Catalog schema version {version} is not supported (expected {SchemaVersion}).");
@@ -66,22 +72,29 @@ internal sealed class Catalog : IDisposable
     }
 
     /// <summary>Writes the stream row and replaces its shard and consumer rows, in one transaction.</summary>
-    public void SaveStream(StreamState s)
+    public void SaveStream(StreamState s) => SaveStream(s, s.Shards);
+
+    /// <summary>
+    /// Writes the stream row with <paramref name="shards"/> as its shard list (a reshard commits its new shards here
+    /// before they are published to writers), and its consumer rows, in one transaction.
+    /// </summary>
+    public void SaveStream(StreamState s, IReadOnlyList<ShardState> shards)
     {
         using var tx = _db.BeginTransaction();
         using (var cmd = Command("""
-            INSERT OR REPLACE INTO streams(id,name,stream_token,status,mode,retention_hours,created_ms,encryption_type,key_id,metrics,max_record_kib,warm_target,next_shard_index)
-            VALUES($id,$name,$tok,$st,$mode,$ret,$cr,$enc,$key,$met,$max,$warm,$next)
+            INSERT OR REPLACE INTO streams(id,name,stream_token,status,mode,retention_hours,created_ms,encryption_type,key_id,metrics,max_record_kib,warm_target,next_shard_index,pending_update)
+            VALUES($id,$name,$tok,$st,$mode,$ret,$cr,$enc,$key,$met,$max,$warm,$next,$pend)
             """,
             ("$id", s.Id), ("$name", s.Name), ("$tok", s.StreamToken), ("$st", (int)s.Status), ("$mode", (int)s.Mode),
             ("$ret", s.RetentionHours), ("$cr", s.CreatedMs), ("$enc", s.EncryptionType), ("$key", s.KeyId),
-            ("$met", string.Join(',', s.ShardLevelMetrics)), ("$max", s.MaxRecordKiB), ("$warm", s.WarmTargetMiBps), ("$next", s.NextShardIndex)))
+            ("$met", string.Join(',', s.ShardLevelMetrics)), ("$max", s.MaxRecordKiB), ("$warm", s.WarmTargetMiBps), ("$next", s.NextShardIndex),
+            ("$pend", s.Pending?.Encode())))
         {
             cmd.Transaction = tx;
             cmd.ExecuteNonQuery();
         }
         Run(tx, "DELETE FROM shards WHERE stream_id=$id", ("$id", s.Id));
-        foreach (var sh in s.Shards)
+        foreach (var sh in shards)
         {
             Run(tx, """
                 INSERT INTO shards(stream_id,idx,parent,adjacent,start_hash,end_hash,created_ms,seq_epoch,closed_ms,end_offset)
@@ -130,15 +143,15 @@ internal sealed class Catalog : IDisposable
     }
 
     public sealed record StreamRow(long Id, string Name, string Token, StreamStatus Status, StreamMode Mode, int RetentionHours, long CreatedMs,
-        string EncryptionType, string? KeyId, string Metrics, int MaxRecordKiB, int? WarmTarget, int NextShardIndex);
+        string EncryptionType, string? KeyId, string Metrics, int MaxRecordKiB, int? WarmTarget, int NextShardIndex, string? PendingUpdate);
 
     public sealed record ShardRow(long StreamId, int Index, int? Parent, int? Adjacent, UInt128 Start, UInt128 End, long CreatedMs, long SeqEpoch, long? ClosedMs, long? EndOffset);
 
     public sealed record ConsumerRow(long StreamId, string Name, long CreatedMs, ConsumerStatus Status);
 
-    public List<StreamRow> LoadStreams() => Query("SELECT id,name,stream_token,status,mode,retention_hours,created_ms,encryption_type,key_id,metrics,max_record_kib,warm_target,next_shard_index FROM streams",
+    public List<StreamRow> LoadStreams() => Query("SELECT id,name,stream_token,status,mode,retention_hours,created_ms,encryption_type,key_id,metrics,max_record_kib,warm_target,next_shard_index,pending_update FROM streams",
         r => new StreamRow(r.GetInt64(0), r.GetString(1), r.GetString(2), (StreamStatus)r.GetInt32(3), (StreamMode)r.GetInt32(4), r.GetInt32(5), r.GetInt64(6),
-            r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetString(9), r.GetInt32(10), r.IsDBNull(11) ? null : r.GetInt32(11), r.GetInt32(12)));
+            r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetString(9), r.GetInt32(10), r.IsDBNull(11) ? null : r.GetInt32(11), r.GetInt32(12), r.IsDBNull(13) ? null : r.GetString(13)));
 
     public List<ShardRow> LoadShards() => Query("SELECT stream_id,idx,parent,adjacent,start_hash,end_hash,created_ms,seq_epoch,closed_ms,end_offset FROM shards ORDER BY stream_id, idx",
         r => new ShardRow(r.GetInt64(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.IsDBNull(3) ? null : r.GetInt32(3),

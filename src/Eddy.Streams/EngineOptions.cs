@@ -10,8 +10,8 @@ public sealed record EngineOptions
     public string Account { get; init; } = "000000000000";
     public string Region { get; init; } = "us-east-1";
 
-    /// <summary>How long CREATING, UPDATING and DELETING last.</summary>
-    public TimeSpan StateDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long CREATING, UPDATING and DELETING last; zero (the default) completes the change before the call returns.</summary>
+    public TimeSpan StateDelay { get; init; } = TimeSpan.Zero;
 
     /// <summary>Open shards allowed per account (DescribeLimits.ShardLimit).</summary>
     public int ShardLimit { get; init; } = 500;

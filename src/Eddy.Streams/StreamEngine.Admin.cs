@@ -157,7 +157,7 @@ public sealed partial class StreamEngine
         new(c.Name, c.Arn(s.Arn), c.Status, DateTimeOffset.FromUnixTimeMilliseconds(c.CreatedMs / 1000 * 1000), s.Arn);
 
     public Task<ConsumerView> RegisterConsumerAsync(string streamArn, string consumerName, IReadOnlyDictionary<string, string>? tags) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var s = ResolveTaggable(new StreamRef(null, streamArn));
             if (s.Consumers.Any(c => c.Name == consumerName))
@@ -175,13 +175,14 @@ public sealed partial class StreamEngine
             s.Consumers.Add(consumer);
             _catalog.SaveStream(s);
             if (tags is { Count: > 0 }) SaveTags(consumer.Arn(s.Arn), tags, replace: true);
-            Later(() =>
+            var view = ConsumerView(s, consumer); // CREATING, as AWS answers, even when the transition is immediate
+            await LaterAsync(() =>
             {
                 if (consumer.Status != ConsumerStatus.Creating) return;
                 consumer.Status = ConsumerStatus.Active;
                 _catalog.SaveStream(s);
-            });
-            return Task.FromResult(ConsumerView(s, consumer));
+            }).ConfigureAwait(false);
+            return view;
         });
 
     public ConsumerView DescribeConsumer(string? streamArn, string? consumerName, string? consumerArn) => Read(() =>
@@ -204,7 +205,7 @@ public sealed partial class StreamEngine
     });
 
     public Task DeregisterConsumerAsync(string? streamArn, string? consumerName, string? consumerArn) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var (s, c) = ResolveConsumer(streamArn, consumerName, consumerArn);
             if (c.Status == ConsumerStatus.Deleting) return;
@@ -212,7 +213,7 @@ public sealed partial class StreamEngine
             _catalog.SaveStream(s);
             var arn = c.Arn(s.Arn);
             EndSubscriptions(sub => sub.Key.ConsumerArn == arn, ConsumerNotFound(arn));
-            Later(() =>
+            await LaterAsync(() =>
             {
                 s.Consumers.Remove(c);
                 _tags.Remove(arn);
@@ -220,7 +221,7 @@ public sealed partial class StreamEngine
                 _catalog.SaveStream(s);
                 _catalog.SaveTags(arn, new Dictionary<string, string>());
                 _catalog.SavePolicy(arn, null);
-            });
+            }).ConfigureAwait(false);
         });
 
     // ---- encryption, monitoring -----------------------------------------------------------------------------------
@@ -237,22 +238,25 @@ public sealed partial class StreamEngine
                 throw KinesisException.Invalid($"Encryption type {encryptionType} is not supported; only KMS is.");
             // The KeyId resolves now (KMS* errors, alias/aws/kinesis created on first use); records written once the
             // stream is ACTIVE again are sealed under it. The stream keeps reporting the KeyId as given, like AWS.
-            var sealing = start ? new SealingKey(_keys.Resolve(keyId), s.Id, keyId) : null;
-            BeginUpdate(s, () =>
-            {
-                if (sealing is not null)
-                {
-                    _sealingKeys[s.Id] = sealing;
-                    s.KeyId = keyId;
-                    s.EncryptionType = "KMS";
-                }
-                else
-                {
-                    s.EncryptionType = "NONE";
-                    s.KeyId = null;
-                }
-            });
+            if (start) _keys.Resolve(keyId);
+            return BeginUpdateAsync(s, new PendingUpdate.Encryption(start ? keyId : null));
         });
+
+    /// <summary>Carries out StartStreamEncryption (a KeyId) or StopStreamEncryption (null).</summary>
+    private void ApplyEncryption(StreamState s, string? keyId)
+    {
+        if (keyId is not null)
+        {
+            _sealingKeys[s.Id] = new SealingKey(_keys.Resolve(keyId), s.Id, keyId);
+            s.KeyId = keyId;
+            s.EncryptionType = "KMS";
+        }
+        else
+        {
+            s.EncryptionType = "NONE";
+            s.KeyId = null;
+        }
+    }
 
     /// <summary>The key records appended to <paramref name="s"/> are sealed with, or null while it is not encrypted.
     /// A stream encrypted before a restart resolves its KeyId again on its first append.</summary>
@@ -332,29 +336,26 @@ public sealed partial class StreamEngine
                 _byId.Values.Count(x => x.Mode == StreamMode.OnDemand) >= _options.OnDemandStreamCountLimit)
                 throw new KinesisException(ErrorCode.LimitExceededException,
                     $"This request would exceed the on-demand stream count limit for the account {Account} in {Region}. Limit: {_options.OnDemandStreamCountLimit}.");
-            BeginUpdate(s, () =>
-            {
-                s.Mode = mode;
-                s.WarmTargetMiBps = mode == StreamMode.OnDemand ? warmThroughputMiBps ?? s.WarmTargetMiBps : null;
-            });
+            return BeginUpdateAsync(s, new PendingUpdate.Mode(mode, warmThroughputMiBps));
         });
 
     public Task UpdateMaxRecordSizeAsync(StreamRef stream, int maxRecordSizeInKiB) =>
         WriteAsync(() =>
         {
             var s = ResolveActive(stream);
-            BeginUpdate(s, () => s.MaxRecordKiB = maxRecordSizeInKiB);
+            return BeginUpdateAsync(s, new PendingUpdate.MaxRecordSize(maxRecordSizeInKiB));
         });
 
     public Task<WarmThroughputView> UpdateWarmThroughputAsync(StreamRef stream, int warmThroughputMiBps) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var s = ResolveActive(stream);
             CheckWarmThroughputAllowed(s.Mode);
             var previous = s.WarmTargetMiBps ?? 0;
             s.WarmTargetMiBps = warmThroughputMiBps;
-            BeginUpdate(s, () => { });
-            return Task.FromResult(new WarmThroughputView(s.Name, s.Arn, warmThroughputMiBps, previous));
+            var view = new WarmThroughputView(s.Name, s.Arn, warmThroughputMiBps, previous);
+            await BeginUpdateAsync(s, null).ConfigureAwait(false);
+            return view;
         });
 
     // ---- resource policies ------------------------------------------------------------------------------------------

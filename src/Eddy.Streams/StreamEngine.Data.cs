@@ -3,6 +3,7 @@ using System.Globalization;
 using Eddy.Core;
 using Eddy.Storage;
 using Eddy.Streams.Encryption;
+using Microsoft.Extensions.Logging;
 
 namespace Eddy.Streams;
 
@@ -19,15 +20,23 @@ public sealed partial class StreamEngine
             throw KinesisException.Invalid($"ExclusiveMinimumSequenceNumber {sequenceNumberForOrdering} used in PutRecord on stream {s.Name} under account {Account} is invalid.");
         var outcomes = new PutOutcome[1];
         if (await AppendAsync(s, [entry], outcomes).ConfigureAwait(false) > 0)
-            throw new KinesisException(ErrorCode.ProvisionedThroughputExceededException, outcomes[0].ErrorMessage);
+            throw new KinesisException(Enum.Parse<ErrorCode>(outcomes[0].ErrorCode!), outcomes[0].ErrorMessage);
         return new PutRecordsResult(outcomes, 0, s.EncryptionType);
     }
 
+    /// <summary>
+    /// Appends every entry it can and reports the others per record, as AWS does: a record over its shard's budget
+    /// fails with ProvisionedThroughputExceededException, one whose shard could not be written (a full disk) with
+    /// InternalFailure, and the rest are acknowledged. Only when no record was written and a write failed does the whole
+    /// call fail (InternalFailure), so a client's retry of the call cannot duplicate anything.
+    /// </summary>
     public async ValueTask<PutRecordsResult> PutRecordsAsync(StreamRef stream, IReadOnlyList<PutEntry> entries)
     {
         var s = ResolveLive(stream);
         var outcomes = new PutOutcome[entries.Count];
         var failed = await AppendAsync(s, entries, outcomes).ConfigureAwait(false);
+        if (failed == entries.Count && Array.Exists(outcomes, o => o.ErrorCode == nameof(ErrorCode.InternalFailure)))
+            throw KinesisException.Internal();
         return new PutRecordsResult(outcomes, failed, s.EncryptionType);
     }
 
@@ -61,12 +70,16 @@ public sealed partial class StreamEngine
             }
             pending.Clear();
             var encrypted = SealingKeyFor(s);
-            var tasks = new List<Task<bool>>(groups.Count);
+            var tasks = new List<Task<int>>(groups.Count);
             foreach (var (shard, indices) in groups) tasks.Add(AppendGroupAsync(shard, entries, indices, encrypted, outcomes));
             var results = await Task.WhenAll(tasks).ConfigureAwait(false);
             var i2 = 0;
             foreach (var (_, indices) in groups)
-                if (!results[i2++]) pending.AddRange(indices);
+            {
+                var result = results[i2++];
+                if (result < 0) pending.AddRange(indices);
+                else failed += result;
+            }
             if (pending.Count > 0 && ReferenceEquals(open, s.OpenShards)) await Task.Delay(1).ConfigureAwait(false);
         }
         return failed;
@@ -83,10 +96,12 @@ public sealed partial class StreamEngine
     private string ShardRateExceeded(StreamState s, ShardState shard) => $"Rate exceeded for shard {shard.Id} in stream {s.Name} under account {Account}.";
 
     /// <summary>Appends one shard's group; with <paramref name="encrypted"/> set, every payload is sealed (version 2)
-    /// under a data key of its own for this group (docs/formats/record-payload.md).</summary>
-    private static async Task<bool> AppendGroupAsync(ShardState shard, IReadOnlyList<PutEntry> entries, List<int> indices, SealingKey? encrypted, PutOutcome[] outcomes)
+    /// under a data key of its own for this group (docs/formats/record-payload.md). Returns -1 when the shard was closed
+    /// by a reshard (route the group again), else the number of the group's records that failed: none, or all of them
+    /// with InternalFailure when the log could not be written (a failed append leaves none of its records).</summary>
+    private async Task<int> AppendGroupAsync(ShardState shard, IReadOnlyList<PutEntry> entries, List<int> indices, SealingKey? encrypted, PutOutcome[] outcomes)
     {
-        if (!shard.TryEnterWrite()) return false;
+        if (!shard.TryEnterWrite()) return -1;
         try
         {
             using var sealer = encrypted is null ? null : new RecordCipher.Sealer(encrypted.Key, encrypted.StreamId, shard.Index);
@@ -110,14 +125,22 @@ public sealed partial class StreamEngine
             {
                 result = await shard.Log.AppendAsync(payloads).ConfigureAwait(false);
             }
+            catch (IOException e)
+            {
+                if (Interlocked.Exchange(ref _writesFailing, 1) == 0) LogWritesFailing(_logger, shard.Log.Id, e.Message);
+                foreach (var i in indices)
+                    outcomes[i] = new PutOutcome(null, null, nameof(ErrorCode.InternalFailure), KinesisException.InternalFailureMessage);
+                return indices.Count;
+            }
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+            if (Volatile.Read(ref _writesFailing) != 0 && Interlocked.Exchange(ref _writesFailing, 0) == 1) LogWritesResumed(_logger, shard.Log.Id);
             for (var k = 0; k < indices.Count; k++)
                 outcomes[indices[k]] = new PutOutcome(shard.Id, shard.SequenceNumberAt(result.FirstOffset + k, result.TimestampMs), null, null);
             shard.Meter.Add(total, indices.Count);
-            return true;
+            return 0;
         }
         finally
         {
@@ -277,4 +300,13 @@ public sealed partial class StreamEngine
     /// <summary>Java's Date.toString() form, which AWS prints in ExpiredIteratorException messages.</summary>
     private static string JavaDate(long ms) =>
         DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("ddd MMM dd HH:mm:ss 'UTC' yyyy", CultureInfo.InvariantCulture);
+
+    /// <summary>1 while appends fail (a full disk): the first failure and the first success after it are logged, not every one.</summary>
+    private int _writesFailing;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Appends are failing (first on log {LogId}: {Reason}); the records are refused with InternalFailure and reads go on")]
+    private static partial void LogWritesFailing(ILogger logger, string logId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Appends succeed again (log {LogId})")]
+    private static partial void LogWritesResumed(ILogger logger, string logId);
 }

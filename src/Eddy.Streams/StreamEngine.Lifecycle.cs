@@ -12,7 +12,7 @@ public sealed partial class StreamEngine
     private const long PageTokenLifetimeMs = 300_000;
 
     public Task CreateStreamAsync(string name, int? shardCount, StreamMode mode, IReadOnlyDictionary<string, string>? tags, int? warmThroughputMiBps, int? maxRecordSizeInKiB) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             if (_byName.ContainsKey(name))
                 throw new KinesisException(ErrorCode.ResourceInUseException, $"Stream {name} under account {Account} already exists.");
@@ -39,16 +39,16 @@ public sealed partial class StreamEngine
             _byName[name] = s;
             _byId[s.Id] = s;
             ApplyTagSettings(s.Arn);
-            Later(() =>
+            await LaterAsync(() =>
             {
                 if (s.Status != StreamStatus.Creating) return;
                 s.Status = StreamStatus.Active;
                 _catalog.SaveStream(s);
-            });
+            }).ConfigureAwait(false);
         });
 
     public Task DeleteStreamAsync(StreamRef stream, bool enforceConsumerDeletion) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var s = Resolve(stream);
             if (s.Status == StreamStatus.Deleting) return;
@@ -58,7 +58,7 @@ public sealed partial class StreamEngine
             s.Status = StreamStatus.Deleting;
             _catalog.SaveStream(s);
             EndSubscriptions(sub => sub.StreamId == s.Id, KinesisException.StreamNotFound(s.Name, Account));
-            Later(() => DeleteNow(s));
+            await LaterAsync(() => DeleteNow(s)).ConfigureAwait(false);
         });
 
     public StreamPage DescribeStream(StreamRef stream, int? limit, string? exclusiveStartShardId) => Read(() =>

@@ -15,7 +15,7 @@ public sealed partial class StreamEngine
                 throw KinesisException.Invalid($"NewStartingHashKey {newStartingHashKey} used in SplitShard() on shard {parent.Id} in stream {s.Name} under account {Account} " +
                     $"is not both greater than one plus the shard's StartingHashKey {parent.Range.Start} and less than the shard's EndingHashKey {parent.Range.End}.");
             CheckShardLimit(1);
-            BeginUpdate(s, () => SplitAsync(s, parent, key));
+            return BeginUpdateAsync(s, new PendingUpdate.Split(parent.Index, key));
         });
 
     public Task MergeShardsAsync(StreamRef stream, string shardToMerge, string adjacentShardToMerge) =>
@@ -26,11 +26,11 @@ public sealed partial class StreamEngine
             var second = ResolveOpenShard(s, adjacentShardToMerge);
             if (first.Range.End == UInt128.MaxValue || first.Range.End + 1 != second.Range.Start)
                 throw KinesisException.Invalid($"Shards {first.Id} and {second.Id} in stream {s.Name} under account {Account} are not an adjacent pair of shards eligible for merging");
-            BeginUpdate(s, () => MergeAsync(s, first, second));
+            return BeginUpdateAsync(s, new PendingUpdate.Merge(first.Index, second.Index));
         });
 
     public Task<ShardCountChange> UpdateShardCountAsync(StreamRef stream, int targetShardCount) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var s = ResolveReshardable(stream);
             var current = s.OpenShards.Length;
@@ -45,8 +45,8 @@ public sealed partial class StreamEngine
                     $"Exceeded the number of UpdateShardCount operations allowed for stream {s.Name} under account {Account} in a rolling 24-hour period ({ShardCountUpdatesPerDay}).");
             if (targetShardCount > current) CheckShardLimit(targetShardCount - current);
             s.ShardCountUpdates.Add(now);
-            BeginUpdate(s, () => RescaleAsync(s, targetShardCount));
-            return Task.FromResult(new ShardCountChange(s.Name, s.Arn, current, targetShardCount));
+            await BeginUpdateAsync(s, new PendingUpdate.Scale(targetShardCount)).ConfigureAwait(false);
+            return new ShardCountChange(s.Name, s.Arn, current, targetShardCount);
         });
 
     private StreamState ResolveReshardable(StreamRef stream)
@@ -64,21 +64,48 @@ public sealed partial class StreamEngine
             $"Shard {shard.Id} in stream {s.Name} under account {Account} has already been merged or split, and thus is not eligible for merging or splitting.");
     }
 
-    /// <summary>Puts the stream in UPDATING now and runs <paramref name="change"/> (then ACTIVE) after the state delay.</summary>
-    private void BeginUpdate(StreamState s, Func<Task> change)
+    /// <summary>
+    /// Puts the stream in UPDATING with <paramref name="update"/> recorded in the catalog (so the acknowledged change
+    /// survives a stop), and carries it out when the state delay ends (at once without one).
+    /// </summary>
+    private Task BeginUpdateAsync(StreamState s, PendingUpdate? update)
     {
         s.Status = StreamStatus.Updating;
+        s.Pending = update;
         _catalog.SaveStream(s);
-        Later(async () =>
-        {
-            if (s.Status != StreamStatus.Updating) return;
-            await change().ConfigureAwait(false);
-            s.Status = StreamStatus.Active;
-            _catalog.SaveStream(s);
-        });
+        return LaterAsync(() => FinishUpdateAsync(s));
     }
 
-    private void BeginUpdate(StreamState s, Action change) => BeginUpdate(s, () => { change(); return Task.CompletedTask; });
+    /// <summary>Carries out an UPDATING stream's pending change, then makes it ACTIVE (under the control lock, or at start-up).</summary>
+    private async Task FinishUpdateAsync(StreamState s)
+    {
+        if (s.Status != StreamStatus.Updating) return;
+        switch (s.Pending)
+        {
+            case PendingUpdate.Split x when s.FindShard(x.Shard) is { IsOpen: true } parent:
+                await SplitAsync(s, parent, x.NewStartingHashKey).ConfigureAwait(false);
+                break;
+            case PendingUpdate.Merge x when s.FindShard(x.Shard) is { IsOpen: true } first && s.FindShard(x.Adjacent) is { IsOpen: true } second:
+                await MergeAsync(s, first, second).ConfigureAwait(false);
+                break;
+            case PendingUpdate.Scale x:
+                await RescaleAsync(s, x.Target).ConfigureAwait(false);
+                break;
+            case PendingUpdate.Encryption x:
+                ApplyEncryption(s, x.KeyId);
+                break;
+            case PendingUpdate.Mode x:
+                s.Mode = x.StreamMode;
+                s.WarmTargetMiBps = x.StreamMode == StreamMode.OnDemand ? x.WarmThroughputMiBps ?? s.WarmTargetMiBps : null;
+                break;
+            case PendingUpdate.MaxRecordSize x:
+                s.MaxRecordKiB = x.KiB;
+                break;
+        }
+        s.Pending = null;
+        s.Status = StreamStatus.Active;
+        _catalog.SaveStream(s);
+    }
 
     /// <summary>Children's sequence numbers must sort above every parent's: their creation second is later than all parents'.</summary>
     private static long ChildEpoch(long nowMs, params ShardState[] parents) => Math.Max(nowMs / 1000, parents.Max(p => p.SeqEpochSeconds)) + 1;
@@ -89,20 +116,39 @@ public sealed partial class StreamEngine
         var epoch = ChildEpoch(now, parent);
         var low = NewShard(s, parent.Index, null, new HashKeyRange(parent.Range.Start, key - 1), now, epoch);
         var high = NewShard(s, parent.Index, null, new HashKeyRange(key, parent.Range.End), now, epoch);
-        await parent.CloseAsync(now).ConfigureAwait(false);
-        s.SetShards([.. s.Shards, low, high]);
-        parent.PublishEnd(); // only now may readers report the shard end: the children are listed
+        await ReshardAsync(s, [parent], [low, high], now).ConfigureAwait(false);
     }
 
     private async Task MergeAsync(StreamState s, ShardState first, ShardState second)
     {
         var now = NowMs;
         var child = NewShard(s, first.Index, second.Index, new HashKeyRange(first.Range.Start, second.Range.End), now, ChildEpoch(now, first, second));
-        await first.CloseAsync(now).ConfigureAwait(false);
-        await second.CloseAsync(now).ConfigureAwait(false);
-        s.SetShards([.. s.Shards, child]);
-        first.PublishEnd();
-        second.PublishEnd();
+        await ReshardAsync(s, [first, second], [child], now).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="parents"/> by <paramref name="children"/> as one durable step: the parents are closed
+    /// (no write lands after their final end offset), then the catalog commits the parents' ends and the children, and
+    /// only then are the children published to writers and the parents' ends to readers. So every record a child
+    /// acknowledges belongs to a shard the catalog lists; a stop before the commit leaves the parents open and the
+    /// children's logs empty (recovery deletes them). If the commit fails, the parents are reopened and the error rises.
+    /// </summary>
+    private async Task ReshardAsync(StreamState s, ShardState[] parents, ShardState[] children, long nowMs)
+    {
+        foreach (var parent in parents) await parent.CloseAsync(nowMs).ConfigureAwait(false);
+        ShardState[] shards = [.. s.Shards, .. children];
+        try
+        {
+            _catalog.SaveStream(s, shards);
+        }
+        catch
+        {
+            foreach (var parent in parents) parent.Reopen();
+            foreach (var child in children) await _logs.DeleteAsync(child.Log.Id).ConfigureAwait(false);
+            throw;
+        }
+        s.SetShards(shards);
+        foreach (var parent in parents) parent.PublishEnd(); // only now may readers report the shard end: the children are listed
     }
 
     /// <summary>

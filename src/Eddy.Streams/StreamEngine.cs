@@ -76,8 +76,10 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
 
     private void Load()
     {
+        var stored = _logs.ListLogs().ToHashSet(StringComparer.Ordinal);
         var shardRows = _catalog.LoadShards().ToLookup(r => r.StreamId);
         var consumerRows = _catalog.LoadConsumers().ToLookup(r => r.StreamId);
+        var interrupted = new List<StreamState>();
         foreach (var row in _catalog.LoadStreams())
         {
             var s = new StreamState
@@ -86,11 +88,15 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
                 Status = row.Status, Mode = row.Mode, RetentionHours = row.RetentionHours, EncryptionType = row.EncryptionType,
                 KeyId = row.KeyId, ShardLevelMetrics = [.. row.Metrics.Split(',', StringSplitOptions.RemoveEmptyEntries)],
                 MaxRecordKiB = row.MaxRecordKiB, WarmTargetMiBps = row.WarmTarget, NextShardIndex = row.NextShardIndex,
+                Pending = row.PendingUpdate is null ? null : PendingUpdate.Decode(row.PendingUpdate),
             };
             var shards = new List<ShardState>();
             foreach (var r in shardRows[row.Id])
             {
-                var shard = new ShardState(r.Index, r.Parent, r.Adjacent, new HashKeyRange(r.Start, r.End), r.CreatedMs, r.SeqEpoch, _logs.Open(LogId(row.Id, r.Index)));
+                var logId = LogId(row.Id, r.Index);
+                if (!stored.Contains(logId) && (r.ClosedMs is null || r.EndOffset > 0))
+                    LogMissingLog(_logger, row.Name, ShardId.Format(r.Index), logId);
+                var shard = new ShardState(r.Index, r.Parent, r.Adjacent, new HashKeyRange(r.Start, r.End), r.CreatedMs, r.SeqEpoch, _logs.Open(logId));
                 if (r.ClosedMs is { } closed) shard.RestoreClosed(closed, r.EndOffset ?? shard.Log.EndOffset);
                 shards.Add(shard);
             }
@@ -103,16 +109,97 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
                 DeleteNow(s);
                 continue;
             }
-            s.Status = StreamStatus.Active; // a transition interrupted by a stop completes on start
             _byName[s.Name] = s;
             _byId[s.Id] = s;
-            _catalog.SaveStream(s);
+            if (s.Status == StreamStatus.Updating) interrupted.Add(s);
+            else
+            {
+                s.Status = StreamStatus.Active; // a creation interrupted by a stop completes on start
+                _catalog.SaveStream(s);
+            }
         }
         foreach (var (arn, k, v) in _catalog.LoadTags()) TagsOf(arn)[k] = v;
         foreach (var arn in _tags.Keys) ApplyTagSettings(arn);
         foreach (var (arn, p) in _catalog.LoadPolicies()) _policies[arn] = p;
         if (_catalog.GetMeta("billing") is { } billing) _billing = DecodeBilling(billing);
+        ReconcileLogs(stored);
+        // An acknowledged change that a stop interrupted is carried out now (nothing else runs yet).
+        foreach (var s in interrupted)
+        {
+            if (s.Pending is { } pending) LogResumedUpdate(_logger, s.Name, pending.Encode());
+            try
+            {
+                FinishUpdateAsync(s).GetAwaiter().GetResult();
+            }
+            catch (KinesisException e) // a key that no longer resolves: the change cannot be made any more
+            {
+                LogDroppedUpdate(_logger, s.Name, e.Message);
+                s.Pending = null;
+                s.Status = StreamStatus.Active;
+                _catalog.SaveStream(s);
+            }
+        }
     }
+
+    /// <summary>
+    /// Brings the log store in line with the catalog. A log the catalog does not list is either left over from a deleted
+    /// stream or expired shard (deleted now), or a shard created by a reshard that never committed: empty by construction
+    /// (a new shard takes writes only once the catalog lists it), so it is deleted; one that holds records (written by a
+    /// version before that rule) is kept, and its index is never handed out again. Each step is logged.
+    /// </summary>
+    private void ReconcileLogs(HashSet<string> stored)
+    {
+        foreach (var id in stored.Order(StringComparer.Ordinal))
+        {
+            var dot = id.IndexOf('.');
+            if (dot <= 0 || !long.TryParse(id.AsSpan(0, dot), out var streamId) || !int.TryParse(id.AsSpan(dot + 1), out var index))
+            {
+                LogForeignLog(_logger, id);
+                continue;
+            }
+            if (_byId.TryGetValue(streamId, out var s) && s.FindShard(index) is not null) continue;
+            if (s is null)
+            {
+                _logs.DeleteAsync(id).AsTask().GetAwaiter().GetResult();
+                LogRemovedLog(_logger, id, "its stream was deleted");
+                continue;
+            }
+            if (index < s.NextShardIndex)
+            {
+                _logs.DeleteAsync(id).AsTask().GetAwaiter().GetResult();
+                LogRemovedLog(_logger, id, $"shard {ShardId.Format(index)} of stream {s.Name} expired");
+                continue;
+            }
+            var log = _logs.Open(id);
+            if (log.EndOffset == 0)
+            {
+                _logs.DeleteAsync(id).AsTask().GetAwaiter().GetResult();
+                LogRemovedLog(_logger, id, $"a reshard of stream {s.Name} did not commit; the log was empty");
+                continue;
+            }
+            s.NextShardIndex = Math.Max(s.NextShardIndex, index + 1);
+            _catalog.SaveStream(s);
+            LogKeptOrphan(_logger, id, s.Name, log.EndOffset - log.StartOffset, ShardId.Format(s.NextShardIndex));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery: removed log {LogId} ({Why})")]
+    private static partial void LogRemovedLog(ILogger logger, string logId, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery: log {LogId} of stream {Stream} holds {Records} record(s) of a shard the catalog does not list; kept on disk, not served; new shards start at {Next}")]
+    private static partial void LogKeptOrphan(ILogger logger, string logId, string stream, long records, string next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery: log {LogId} is not a shard log; left alone")]
+    private static partial void LogForeignLog(ILogger logger, string logId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recovery: stream {Stream} lists shard {Shard} but its log {LogId} is missing; the shard starts empty")]
+    private static partial void LogMissingLog(ILogger logger, string stream, string shard, string logId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recovery: stream {Stream}: its acknowledged change could not be carried out ({Reason}); the stream is ACTIVE without it")]
+    private static partial void LogDroppedUpdate(ILogger logger, string stream, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery: stream {Stream} was UPDATING; carrying out its acknowledged change {Change}")]
+    private static partial void LogResumedUpdate(ILogger logger, string stream, string change);
 
     // ---- lookups ------------------------------------------------------------------------------------------------
 
@@ -186,9 +273,22 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
 
     private Task WriteAsync(Action write) => WriteAsync(() => { write(); return Task.FromResult(0); });
 
-    /// <summary>Runs <paramref name="transition"/> under the control lock after the configured state delay.</summary>
-    private void Later(Func<Task> transition)
+    private async Task WriteAsync(Func<Task> write)
     {
+        await _control.WaitAsync().ConfigureAwait(false);
+        try { await write().ConfigureAwait(false); }
+        finally { _control.Release(); }
+    }
+
+    /// <summary>
+    /// Completes an asynchronous state transition (CREATING → ACTIVE, UPDATING → ACTIVE, DELETING → gone). With no state
+    /// delay it runs now, inside the caller's control-lock section, so the call that started it returns with it done;
+    /// otherwise it runs under the control lock after <see cref="EngineOptions.StateDelay"/>. The caller has already
+    /// written the state the transition starts from to the catalog, so a stop in between completes it on start.
+    /// </summary>
+    private Task LaterAsync(Func<Task> transition)
+    {
+        if (_options.StateDelay <= TimeSpan.Zero) return transition();
         var task = Task.Run(async () =>
         {
             try
@@ -199,15 +299,23 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
                 finally { _control.Release(); }
             }
             catch (OperationCanceledException) { }
+            catch (Exception e)
+            {
+                LogTransitionFailed(_logger, e);
+            }
         });
         lock (_pending)
         {
             _pending.RemoveAll(t => t.IsCompleted);
             _pending.Add(task);
         }
+        return Task.CompletedTask;
     }
 
-    private void Later(Action transition) => Later(() => { transition(); return Task.CompletedTask; });
+    private Task LaterAsync(Action transition) => LaterAsync(() => { transition(); return Task.CompletedTask; });
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A delayed state transition failed; it is retried when the server starts again")]
+    private static partial void LogTransitionFailed(ILogger logger, Exception exception);
 
     private ShardState NewShard(StreamState s, int? parent, int? adjacent, HashKeyRange range, long nowMs, long seqEpochSeconds)
     {

@@ -108,6 +108,16 @@ internal sealed class ShardState
         _closedSignal.TrySetResult();
     }
 
+    /// <summary>Undoes <see cref="CloseAsync"/> before <see cref="PublishEnd"/> (the reshard could not be committed): writers
+    /// may enter again and the shard's end is unknown again.</summary>
+    public void Reopen()
+    {
+        if (IsEnded) throw new InvalidOperationException($"{Id} has ended and cannot be reopened.");
+        ClosedMs = null;
+        FinalEndOffset = 0;
+        Interlocked.Exchange(ref _closed, 0);
+    }
+
     /// <summary>Restores a shard that the catalog records as closed.</summary>
     public void RestoreClosed(long closedMs, long finalEndOffset)
     {
@@ -151,6 +161,9 @@ internal sealed class StreamState
     public volatile ShardState[] Shards = [];
     public List<ConsumerState> Consumers { get; } = [];
     public List<long> ShardCountUpdates { get; } = [];
+
+    /// <summary>The acknowledged change this UPDATING stream carries out when its state delay ends (stored in the catalog).</summary>
+    public PendingUpdate? Pending { get; set; }
 
     /// <summary>Open shards sorted by starting hash key; replaced as a whole on reshard.</summary>
     public volatile ShardState[] OpenShards = [];

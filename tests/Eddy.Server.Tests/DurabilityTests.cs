@@ -52,20 +52,97 @@ public class DurabilityTests
         Assert.True(acks.Count > 0, "no record was acknowledged before the kill");
 
         await server.RestartAsync();
-        var read = await WireReader.ReadStreamParentsFirstAsync(server.Endpoint, "crash");
+        await AssertEveryAcknowledgedRecordOnceAsync(server.Endpoint, "crash", acks);
+        // and the server keeps working on the recovered data
+        await KinesisJson.CallOkAsync(server.Endpoint, "PutRecord", new { StreamName = "crash", PartitionKey = "after", Data = "YWZ0ZXI=" });
+    }
+
+    /// <summary>Every acknowledged record is read back exactly once, under the shard and sequence number it was
+    /// acknowledged with, each shard in order; no record (acknowledged or not) appears twice.</summary>
+    private static async Task AssertEveryAcknowledgedRecordOnceAsync(Uri endpoint, string stream, IReadOnlyCollection<Ack> acks)
+    {
+        var read = await WireReader.ReadStreamParentsFirstAsync(endpoint, stream);
         var seen = read.GroupBy(r => r.Data).ToDictionary(g => g.Key, g => g.Count());
         Assert.All(seen, kv => Assert.Equal(1, kv.Value)); // nothing twice, acknowledged or not
         var missing = acks.Where(a => !seen.ContainsKey(a.Data)).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} of {acks.Count} acknowledged records were lost");
+        Assert.True(missing.Count == 0, $"{missing.Count} of {acks.Count} acknowledged records were lost (first: {string.Join(", ", missing.Take(3))})");
+        var where = read.ToDictionary(r => r.Data);
+        Assert.All(acks, a => Assert.Equal((a.ShardId, a.SequenceNumber), (where[a.Data].ShardId, where[a.Data].SequenceNumber)));
         foreach (var shard in read.GroupBy(r => r.ShardId))
         {
             var numbers = shard.Select(r => r.SequenceNumber).ToList();
             Assert.True(numbers.Zip(numbers.Skip(1)).All(p => p.First < p.Second), $"{shard.Key} is out of order");
-            var acked = acks.Where(a => a.ShardId == shard.Key).OrderBy(a => a.SequenceNumber).Select(a => a.Data).ToList();
-            Assert.Equal(acked, shard.Where(r => acked.Contains(r.Data)).Select(r => r.Data).ToList());
         }
-        // and the server keeps working on the recovered data
-        await KinesisJson.CallOkAsync(server.Endpoint, "PutRecord", new { StreamName = "crash", PartitionKey = "after", Data = "YWZ0ZXI=" });
+    }
+
+    /// <summary>
+    /// Resharding is one durable step: kill -9 at seeded moments while UpdateShardCount runs under load (before, child
+    /// shards acknowledged writes before the catalog listed them, and a restart lost those records).
+    /// </summary>
+    [Fact]
+    public async Task Kill_9_during_UpdateShardCount_under_load_loses_no_acknowledged_record()
+    {
+        await using var server = await EddyServer.StartAsync(new EddyServerOptions { StateDelayMs = 0 });
+        await KinesisJson.CallOkAsync(server.Endpoint, "CreateStream", new { StreamName = "rescale", ShardCount = 4 });
+        var acks = new ConcurrentBag<Ack>();
+        var random = new Random(7);
+        var open = 4;
+        for (var round = 0; round < 6; round++)
+        {
+            var target = open >= 6 ? (open + 1) / 2 : open * 2; // within AWS's [half, double] of the open count
+            var endpoint = server.Endpoint;
+            using var stop = new CancellationTokenSource();
+            var producers = Enumerable.Range(0, 4).Select(p => Task.Run(() => ProduceAsync(endpoint, "rescale", round * 10 + p, 50, acks, stop.Token))).ToArray();
+            var before = acks.Count;
+            for (var i = 0; i < 200 && acks.Count < before + 1000; i++) await Task.Delay(5);
+            var rescale = KinesisJson.CallAsync(endpoint, "UpdateShardCount", new { StreamName = "rescale", TargetShardCount = target, ScalingType = "UNIFORM_SCALING" });
+            await Task.Delay(random.Next(0, 25));
+            server.Kill();
+            stop.Cancel();
+            await Task.WhenAll(producers);
+            try { await rescale; } catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException) { }
+
+            await server.RestartAsync();
+            var summary = (await KinesisJson.CallOkAsync(server.Endpoint, "DescribeStreamSummary", new { StreamName = "rescale" })).GetProperty("StreamDescriptionSummary");
+            Assert.Equal("ACTIVE", summary.GetProperty("StreamStatus").GetString());
+            open = summary.GetProperty("OpenShardCount").GetInt32();
+            await AssertEveryAcknowledgedRecordOnceAsync(server.Endpoint, "rescale", acks);
+        }
+        Assert.True(acks.Count > 0, "no record was acknowledged");
+    }
+
+    /// <summary>Once SplitShard or UpdateShardCount is acknowledged, the reshard happens, even if the server dies while
+    /// the stream is still UPDATING (before, the stream came back ACTIVE with the old shards).</summary>
+    [Theory]
+    [InlineData("SplitShard")]
+    [InlineData("UpdateShardCount")]
+    [InlineData("MergeShards")]
+    public async Task An_acknowledged_reshard_survives_kill_9_within_the_state_delay(string action)
+    {
+        await using var server = await EddyServer.StartAsync(new EddyServerOptions { StateDelayMs = 600_000 });
+        await KinesisJson.CallOkAsync(server.Endpoint, "CreateStream", new { StreamName = "slow", ShardCount = 2 });
+        server.Kill();
+        await server.RestartAsync(); // the creation completes at start: ACTIVE without waiting ten minutes
+        await KinesisJson.WaitForStreamStatusAsync(server.Endpoint, "slow");
+        await KinesisJson.CallOkAsync(server.Endpoint, "PutRecord", new { StreamName = "slow", PartitionKey = "k", Data = "YQ==", ExplicitHashKey = "0" });
+
+        object request = action switch
+        {
+            "SplitShard" => new { StreamName = "slow", ShardToSplit = "shardId-000000000000", NewStartingHashKey = "1000" },
+            "MergeShards" => new { StreamName = "slow", ShardToMerge = "shardId-000000000000", AdjacentShardToMerge = "shardId-000000000001" },
+            _ => new { StreamName = "slow", TargetShardCount = 4, ScalingType = "UNIFORM_SCALING" },
+        };
+        await KinesisJson.CallOkAsync(server.Endpoint, action, request);
+        await KinesisJson.WaitForStreamStatusAsync(server.Endpoint, "slow", "UPDATING");
+        server.Kill();
+        await server.RestartAsync();
+
+        var summary = (await KinesisJson.CallOkAsync(server.Endpoint, "DescribeStreamSummary", new { StreamName = "slow" })).GetProperty("StreamDescriptionSummary");
+        Assert.Equal("ACTIVE", summary.GetProperty("StreamStatus").GetString());
+        Assert.Equal(action switch { "SplitShard" => 3, "MergeShards" => 1, _ => 4 }, summary.GetProperty("OpenShardCount").GetInt32());
+        var (records, ended) = await WireReader.ReadShardAsync(server.Endpoint, "slow", "shardId-000000000000");
+        Assert.Equal(["a"], records.Select(r => r.Data));
+        Assert.True(ended, "the parent shard must be closed");
     }
 
     private static string ActiveSegment(EddyServer server) =>

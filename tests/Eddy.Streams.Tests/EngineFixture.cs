@@ -19,27 +19,42 @@ internal sealed class TestEngine : IAsyncDisposable
     public StreamEngine Engine { get; private set; }
     private ILogStore _logs;
     private readonly Func<EngineOptions, EngineOptions> _configure;
+    private readonly Func<ILogStore, ILogStore> _wrapStore;
 
-    public TestEngine(bool onDisk = false, string? directory = null, Func<EngineOptions, EngineOptions>? configure = null)
+    /// <param name="onDisk">A file store and catalog in a temporary directory (deleted on dispose) instead of memory.</param>
+    /// <param name="configure">Changes to the engine options.</param>
+    /// <param name="wrapStore">Wraps the log store the engine gets (e.g. to inject write failures).</param>
+    public TestEngine(bool onDisk = false, string? directory = null, Func<EngineOptions, EngineOptions>? configure = null, Func<ILogStore, ILogStore>? wrapStore = null)
     {
         _configure = configure ?? (o => o);
+        _wrapStore = wrapStore ?? (s => s);
         Directory = onDisk ? directory ?? Path.Combine(Path.GetTempPath(), "eddy-engine-" + Guid.NewGuid().ToString("N")) : null;
         (_logs, Engine) = Open();
     }
 
+    public ILogStore Logs => _logs;
+
+    private FileLogStore OpenFileStore() =>
+        new(new LogStoreOptions { Directory = Path.Combine(Directory!, "logs"), Time = Time, Fsync = FsyncPolicy.Interval });
+
     private (ILogStore, StreamEngine) Open()
     {
-        ILogStore logs = Directory is null
-            ? new MemoryLogStore(Time)
-            : new FileLogStore(new LogStoreOptions { Directory = Path.Combine(Directory, "logs"), Time = Time, Fsync = FsyncPolicy.Interval });
+        var logs = _wrapStore(Directory is null ? new MemoryLogStore(Time) : OpenFileStore());
         var engine = StreamEngine.Open(_configure(new EngineOptions { DataDirectory = Directory, StateDelay = TimeSpan.Zero, Time = Time, ShardLimit = 50 }), logs);
         return (logs, engine);
     }
 
-    public async Task ReopenAsync()
+    /// <summary>Stops the engine and its store (as a restart would) and opens them again on the same directory.
+    /// <paramref name="whileStopped"/> gets the on-disk store in between, to change what the next start finds.</summary>
+    public async Task ReopenAsync(Func<ILogStore, Task>? whileStopped = null)
     {
         await Engine.DisposeAsync();
         await _logs.DisposeAsync();
+        if (whileStopped is not null)
+        {
+            await using var store = OpenFileStore();
+            await whileStopped(store);
+        }
         (_logs, Engine) = Open();
     }
 

@@ -229,7 +229,8 @@ public sealed class EddyServer : IAsyncDisposable
     {
         InstallExitHook();
         var dll = LocateEddyDll(_options.EddyDllPath);
-        var psi = new ProcessStartInfo(DotnetHost())
+        var prefix = _options.CommandPrefix;
+        var psi = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -237,6 +238,11 @@ public sealed class EddyServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = System.IO.Path.GetDirectoryName(dll)!,
         };
+        if (prefix.Count > 0)
+        {
+            foreach (var arg in prefix.Skip(1)) psi.ArgumentList.Add(arg);
+            psi.ArgumentList.Add(DotnetHost());
+        }
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add("serve");
         psi.ArgumentList.Add("--host");

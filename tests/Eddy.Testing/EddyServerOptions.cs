@@ -22,6 +22,10 @@ public sealed record EddyServerOptions
     /// <summary>Pass <c>--first-bytes-timeout-ms N</c> (how long a silent new connection is kept). Null: the server's default.</summary>
     public int? FirstBytesTimeoutMs { get; init; }
 
+    /// <summary>A command that runs the server (it is given <c>dotnet</c> and the server's arguments and must exec them,
+    /// keeping the pid), e.g. <c>unshare</c> to give the server a mount namespace of its own. Empty: none.</summary>
+    public IReadOnlyList<string> CommandPrefix { get; init; } = [];
+
     /// <summary>Further arguments appended after the standard ones.</summary>
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 
