@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier of Eddy (unit, server, client compatibility) and ends with one line "N passed, N failed".
 #
-# Works on a fresh Debian machine that has only the .NET 10 SDK: when the AWS CLI, boto3 or Node.js/npm are
-# missing it installs them from Debian's packages, then installs the JS SDK of the compatibility tier (npm ci).
+# Works on a fresh Debian machine that has only the .NET 10 SDK: when Debian's AWS CLI (v2, /usr/bin/aws), boto3 or
+# Node.js/npm are missing it installs them from Debian's packages, then installs the JS SDK of the compatibility tier (npm ci).
 # Exit status: 0 only if the build succeeded, at least one test ran and none failed.
 #
 # Environment: TEST_FILTER   passed to `dotnet test --filter` (e.g. FullyQualifiedName~Compatibility)
@@ -16,15 +16,17 @@ say() { echo "test.sh: $*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- client tools for the compatibility tier -----------------------------------------------------------
+# Debian's awscli package (AWS CLI v2) is wanted even beside another `aws` on PATH (the machine image's v1): the
+# README quick start is tested with every CLI version found.
 missing=()
-command -v aws >/dev/null 2>&1 || missing+=(aws)
+[ -x /usr/bin/aws ] || missing+=(aws)
 python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(boto3)
 command -v node >/dev/null 2>&1 || missing+=(node)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   say "installing the client tools (missing: ${missing[*]})"
   packages=()
-  command -v aws >/dev/null 2>&1 || packages+=(awscli)
+  [ -x /usr/bin/aws ] || packages+=(awscli)
   python3 -c 'import boto3' >/dev/null 2>&1 || packages+=(python3-boto3)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
