@@ -9,7 +9,8 @@ public interface IStreamEngine
     string Account { get; }
     string Region { get; }
 
-    Task CreateStreamAsync(string name, int? shardCount, StreamMode mode, IReadOnlyDictionary<string, string>? tags, int? warmThroughputMiBps, int? maxRecordSizeInKiB);
+    /// <summary>Creates a stream; with neither <paramref name="shardCount"/> nor <paramref name="mode"/>, an ON_DEMAND stream (4 shards), as AWS does.</summary>
+    Task CreateStreamAsync(string name, int? shardCount, StreamMode? mode, IReadOnlyDictionary<string, string>? tags, int? warmThroughputMiBps, int? maxRecordSizeInKiB);
     Task DeleteStreamAsync(StreamRef stream, bool enforceConsumerDeletion);
     StreamPage DescribeStream(StreamRef stream, int? limit, string? exclusiveStartShardId);
     StreamView DescribeStreamSummary(StreamRef stream);

@@ -91,3 +91,53 @@ public readonly record struct SequenceNumber(long ShardCreationSeconds, int Shar
         return true;
     }
 }
+
+/// <summary>
+/// What AWS reads from a sequence number a client sends (StartingSequenceNumber, SequenceNumberForOrdering), which
+/// is more than Eddy issues: besides the current layout (version 2, see <see cref="SequenceNumber"/>) AWS decodes two
+/// older ones, version 1 (47 hex digits ending in 1) and version 0 (any number below 2^129; one below 2^124 is read as
+/// if 2^124 were added, so <c>5</c> decodes to shard 5). Rules as observed against AWS (kinesalite's test suite): a
+/// shard creation time at or after 16025175000 s, a version-2 counter whose first hex digit is above 7, a trailing
+/// version digit other than 1 or 2, and anything between 2^129 and the version-2 range are invalid. A version-2 shard
+/// index with its top bit set is negative (AWS names it <c>shardId--02147483648</c>).
+/// </summary>
+public readonly record struct SequenceNumberInput(int Version, long ShardCreationSeconds, long ShardIndex, long Counter)
+{
+    private const long MaxCreationSeconds = 16_025_175_000;
+    private static readonly BigInteger Pow124 = BigInteger.One << 124;
+    private static readonly BigInteger Pow129 = BigInteger.One << 129;
+    private static readonly BigInteger Pow185 = BigInteger.One << 185;
+    private static readonly BigInteger Version2End = (BigInteger.One << 185) * 3 / 2;
+
+    public static bool TryParse(string? text, out SequenceNumberInput input)
+    {
+        input = default;
+        if (string.IsNullOrEmpty(text) || text.Length > 129) return false;
+        foreach (var c in text) if (c is < '0' or > '9') return false;
+        var value = BigInteger.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+        if (value < Pow124) value += Pow124;
+        var hex = value.ToString("x", CultureInfo.InvariantCulture).TrimStart('0');
+        long Hex(int start, int end) => long.Parse(hex.AsSpan(start, end - start), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        if (value < Pow129)
+        {
+            var created = Hex(1, 10);
+            if (created >= MaxCreationSeconds) return false;
+            input = new SequenceNumberInput(0, created, Hex(28, 32), -1);
+            return true;
+        }
+        if (value <= Pow185 || value >= Version2End) return false;
+        switch (hex[^1])
+        {
+            case '2':
+                var created = Hex(1, 10);
+                if (hex[11] > '7' || created >= MaxCreationSeconds) return false;
+                input = new SequenceNumberInput(2, created, (int)(uint)Hex(38, 46), Hex(11, 27));
+                return true;
+            case '1':
+                input = new SequenceNumberInput(1, Hex(1, 10), Hex(38, 46), Hex(36, 38));
+                return true;
+            default:
+                return false;
+        }
+    }
+}

@@ -16,7 +16,7 @@ public sealed partial class StreamEngine
         "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds",
     ];
 
-    [GeneratedRegex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
+    [GeneratedRegex(@"^[\p{L}\p{Z}\p{N}_.:/=+\-@%]*$")]
     private static partial Regex TagCharacters();
 
     // ---- tags -----------------------------------------------------------------------------------------------------
@@ -29,19 +29,25 @@ public sealed partial class StreamEngine
 
     private void CheckTags(string resource, IReadOnlyDictionary<string, string> tags, int existing)
     {
-        foreach (var (k, v) in tags)
-        {
-            if (k.Contains('%') || v.Contains('%'))
-                throw KinesisException.Invalid($"Failed to add tags to stream {resource} under account {Account} because some tags contained illegal characters. " +
-                    "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.");
-            if (!TagCharacters().IsMatch(k) || !TagCharacters().IsMatch(v))
-                throw KinesisException.Invalid("Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.");
-            if (k.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
-                throw KinesisException.Invalid("Tag keys must not start with the reserved prefix 'aws:'.");
-        }
+        CheckTagCharacters(resource, [.. tags.Keys, .. tags.Values], "add tags to");
+        if (tags.Keys.Any(k => k.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)))
+            throw KinesisException.Invalid("Tag keys must not start with the reserved prefix 'aws:'.");
         if (existing + tags.Count > MaxTagsPerResource)
-            throw new KinesisException(ErrorCode.LimitExceededException,
+            throw KinesisException.Invalid(
                 $"Failed to add tags to stream {resource} under account {Account} because a given stream cannot have more than {MaxTagsPerResource} tags associated with it.");
+    }
+
+    /// <summary>
+    /// AWS's character rules for tag keys (and values), over the whole request: a character outside the allowed set
+    /// first, then '%', which the allowed set's message lists but AWS refuses with a message of its own.
+    /// </summary>
+    private void CheckTagCharacters(string resource, IReadOnlyList<string> texts, string action)
+    {
+        if (texts.Any(t => !TagCharacters().IsMatch(t)))
+            throw KinesisException.Invalid("Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.");
+        if (texts.Any(t => t.Contains('%')))
+            throw KinesisException.Invalid($"Failed to {action} stream {resource} under account {Account} because some tags contained illegal characters. " +
+                "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.");
     }
 
     private void SaveTags(string arn, IReadOnlyDictionary<string, string> tags, bool replace)
@@ -69,8 +75,9 @@ public sealed partial class StreamEngine
         SaveTags(arn, tags, replace: false);
     }
 
-    private void RemoveTags(string arn, IReadOnlyList<string> keys)
+    private void RemoveTags(string arn, string resourceName, IReadOnlyList<string> keys)
     {
+        CheckTagCharacters(resourceName, keys, "remove tags from");
         var current = TagsOf(arn);
         foreach (var k in keys) current.Remove(k);
         _catalog.SaveTags(arn, current);
@@ -81,7 +88,7 @@ public sealed partial class StreamEngine
         WriteAsync(() => { var s = ResolveTaggable(stream); AddTags(s.Arn, s.Name, tags); });
 
     public Task RemoveTagsAsync(StreamRef stream, IReadOnlyList<string> keys) =>
-        WriteAsync(() => RemoveTags(ResolveTaggable(stream).Arn, keys));
+        WriteAsync(() => { var s = ResolveTaggable(stream); RemoveTags(s.Arn, s.Name, keys); });
 
     private StreamState ResolveTaggable(StreamRef stream)
     {
@@ -101,7 +108,7 @@ public sealed partial class StreamEngine
         WriteAsync(() => AddTags(ResolveResource(resourceArn), resourceArn, tags));
 
     public Task UntagResourceAsync(string resourceArn, IReadOnlyList<string> keys) =>
-        WriteAsync(() => RemoveTags(ResolveResource(resourceArn), keys));
+        WriteAsync(() => RemoveTags(ResolveResource(resourceArn), resourceArn, keys));
 
     public IReadOnlyList<KeyValuePair<string, string>> ListTagsForResource(string resourceArn) =>
         Read(() => (IReadOnlyList<KeyValuePair<string, string>>)[.. TagsOf(ResolveResource(resourceArn))]);

@@ -16,7 +16,7 @@ public sealed partial class StreamEngine
     public async ValueTask<PutRecordsResult> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering)
     {
         var s = ResolveLive(stream);
-        if (sequenceNumberForOrdering is not null && !SequenceNumber.TryParse(sequenceNumberForOrdering, out _))
+        if (sequenceNumberForOrdering is not null && !SequenceNumberInput.TryParse(sequenceNumberForOrdering, out _))
             throw KinesisException.Invalid($"ExclusiveMinimumSequenceNumber {sequenceNumberForOrdering} used in PutRecord on stream {s.Name} under account {Account} is invalid.");
         var outcomes = new PutOutcome[1];
         if (await AppendAsync(s, [entry], outcomes).ConfigureAwait(false) > 0)
@@ -150,12 +150,14 @@ public sealed partial class StreamEngine
 
     public string GetShardIterator(StreamRef stream, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp)
     {
-        var s = ResolveLive(stream);
-        var shard = ResolveShard(s, shardId, forIterator: true);
+        var index = ParseShardId(stream, shardId);
+        var s = TryResolve(stream, out var name) ?? throw ShardMissing(index, name);
+        if (s.Status is not (StreamStatus.Active or StreamStatus.Updating)) throw KinesisException.StreamNotFound(s.Name, Account);
+        var shard = ResolveShard(s, index, forIterator: true);
         if (LimitsOn(s) && shard.IsOpen && !shard.Budget(_time).TryGetIterator())
             throw new KinesisException(ErrorCode.ProvisionedThroughputExceededException, ShardRateExceeded(s, shard));
         var offset = StartOffset(s, shard, type, startingSequenceNumber, timestamp, "GetShardIterator");
-        return new IteratorPosition(s.Id, shard.Index, offset, NowMs).Encode(_tokens);
+        return _iterators.Encode(new IteratorPosition(s.Id, s.Name, shard.Index, offset, NowMs));
     }
 
     /// <summary>The offset a starting position designates (GetShardIterator and SubscribeToShard share the rules).</summary>
@@ -180,7 +182,7 @@ public sealed partial class StreamEngine
             case ShardIteratorType.AfterSequenceNumber:
                 var seq = DecodeSequenceNumber(s, shard, startingSequenceNumber!, operation);
                 return seq.Counter == SequenceNumber.EndCounter ? shard.EndOffset
-                    : type == ShardIteratorType.AtSequenceNumber ? ShardState.OffsetOf(seq) : seq.Counter;
+                    : type == ShardIteratorType.AtSequenceNumber ? ShardState.OffsetOf(seq.Counter) : seq.Counter;
             case ShardIteratorType.TrimHorizon:
                 return shard.Log.StartOffset;
             case ShardIteratorType.Latest:
@@ -196,33 +198,38 @@ public sealed partial class StreamEngine
         }
     }
 
-    private SequenceNumber DecodeSequenceNumber(StreamState s, ShardState shard, string text, string operation)
+    /// <summary>
+    /// A StartingSequenceNumber as AWS checks it: decodable (<see cref="SequenceNumberInput"/>), then of this shard, then
+    /// of this shard's incarnation (version 2 and the shard's creation second). AWS answers InternalFailure for a
+    /// version-0 number of the right shard index; Eddy answers that it did not come from this stream (never a 5xx for
+    /// bad input).
+    /// </summary>
+    private SequenceNumberInput DecodeSequenceNumber(StreamState s, ShardState shard, string text, string operation)
     {
-        if (!SequenceNumber.TryParse(text, out var seq))
+        if (!SequenceNumberInput.TryParse(text, out var seq))
             throw KinesisException.Invalid($"StartingSequenceNumber {text} used in {operation} on shard {shard.Id} in stream {s.Name} under account {Account} is invalid.");
         if (seq.ShardIndex != shard.Index)
             throw KinesisException.Invalid($"Invalid StartingSequenceNumber. It encodes {ShardId.Format(seq.ShardIndex)}, while it was used in a call to a shard with {shard.Id}");
-        if (seq.ShardCreationSeconds != shard.SeqEpochSeconds)
+        if (seq.Version != 2 || seq.ShardCreationSeconds != shard.SeqEpochSeconds)
             throw KinesisException.Invalid($"StartingSequenceNumber {text} used in {operation} on shard {shard.Id} in stream {s.Name} under account {Account} is invalid because it did not come from this stream.");
         return seq;
     }
 
     public async ValueTask<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, StreamRef stream)
     {
-        if (!IteratorPosition.TryDecode(_tokens, shardIterator, out var position)) throw KinesisException.Invalid("Invalid ShardIterator.");
+        if (!_iterators.TryDecode(shardIterator, out var position)) throw KinesisException.Invalid("Invalid ShardIterator.");
         var now = NowMs;
         if (now - position.IssuedMs > IteratorLifetimeMs)
             throw new KinesisException(ErrorCode.ExpiredIteratorException,
                 $"Iterator expired. The iterator was created at time {JavaDate(position.IssuedMs)} while right now it is {JavaDate(now)} " +
                 $"which is further in the future than the tolerated delay of {IteratorLifetimeMs} milliseconds.");
+        // A deleted (or deleted and re-created) stream answers like a missing shard, naming the stream the iterator read.
         if (!_byId.TryGetValue(position.StreamId, out var s) || s.Status is not (StreamStatus.Active or StreamStatus.Updating))
-            throw new KinesisException(ErrorCode.ResourceNotFoundException, "The stream this shard iterator belongs to no longer exists.");
+            throw ShardMissing(position.ShardIndex, position.StreamName);
         if ((stream.Name ?? stream.Arn) is not null && !ReferenceEquals(Resolve(stream), s))
             throw KinesisException.Invalid("Invalid ShardIterator.");
         var shard = s.FindShard(position.ShardIndex);
-        if (shard is null || IsExpired(s, shard))
-            throw new KinesisException(ErrorCode.ResourceNotFoundException,
-                $"Shard {ShardId.Format(position.ShardIndex)} in stream {s.Name} under account {Account} does not exist");
+        if (shard is null || IsExpired(s, shard)) throw ShardMissing(position.ShardIndex, s.Name);
 
         var budget = LimitsOn(s) ? shard.Budget(_time) : null;
         if (budget is not null && !budget.TryRead())
@@ -231,11 +238,11 @@ public sealed partial class StreamEngine
         budget?.Read(batch.Records.Sum(r => (long)r.Data.Length + r.PartitionKey.Length));
         if (batch.ShardEnded)
             return new GetRecordsResult(batch.Records, null, 0, Children(s, shard)) { Lease = batch.Lease };
-        return new GetRecordsResult(batch.Records, new IteratorPosition(s.Id, shard.Index, batch.NextOffset, now).Encode(_tokens), batch.MillisBehind, null) { Lease = batch.Lease };
+        return new GetRecordsResult(batch.Records, _iterators.Encode(new IteratorPosition(s.Id, s.Name, shard.Index, batch.NextOffset, now)), batch.MillisBehind, null) { Lease = batch.Lease };
     }
 
     public string? StreamArnOfIterator(string shardIterator) =>
-        IteratorPosition.TryDecode(_tokens, shardIterator, out var position) && _byId.TryGetValue(position.StreamId, out var s) ? s.Arn : null;
+        _iterators.TryDecode(shardIterator, out var position) ? StreamArn(position.StreamName) : null;
 
     /// <summary>Records read from one shard for GetRecords or a push event: retention applied, payloads decoded.</summary>
     private readonly record struct Batch(List<ReadRecord> Records, long NextOffset, long MillisBehind, bool ShardEnded, IDisposable Lease);

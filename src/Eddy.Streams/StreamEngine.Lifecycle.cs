@@ -11,9 +11,10 @@ public sealed partial class StreamEngine
     private const byte PageTokenKind = 2;
     private const long PageTokenLifetimeMs = 300_000;
 
-    public Task CreateStreamAsync(string name, int? shardCount, StreamMode mode, IReadOnlyDictionary<string, string>? tags, int? warmThroughputMiBps, int? maxRecordSizeInKiB) =>
+    public Task CreateStreamAsync(string name, int? shardCount, StreamMode? requestedMode, IReadOnlyDictionary<string, string>? tags, int? warmThroughputMiBps, int? maxRecordSizeInKiB) =>
         WriteAsync(async () =>
         {
+            var mode = requestedMode ?? (shardCount is null ? StreamMode.OnDemand : StreamMode.Provisioned);
             if (_byName.ContainsKey(name))
                 throw new KinesisException(ErrorCode.ResourceInUseException, $"Stream {name} under account {Account} already exists.");
             if (mode == StreamMode.Provisioned && shardCount is null)

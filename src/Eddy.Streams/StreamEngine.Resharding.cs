@@ -9,6 +9,7 @@ public sealed partial class StreamEngine
     public Task SplitShardAsync(StreamRef stream, string shardToSplit, string newStartingHashKey) =>
         WriteAsync(() =>
         {
+            CheckShardIds(stream, shardToSplit);
             var s = ResolveReshardable(stream);
             var parent = ResolveOpenShard(s, shardToSplit);
             if (!HashKey.TryParse(newStartingHashKey, out var key) || key <= parent.Range.Start + 1 || key >= parent.Range.End)
@@ -21,6 +22,7 @@ public sealed partial class StreamEngine
     public Task MergeShardsAsync(StreamRef stream, string shardToMerge, string adjacentShardToMerge) =>
         WriteAsync(() =>
         {
+            CheckShardIds(stream, shardToMerge, adjacentShardToMerge);
             var s = ResolveReshardable(stream);
             var first = ResolveOpenShard(s, shardToMerge);
             var second = ResolveOpenShard(s, adjacentShardToMerge);

@@ -25,6 +25,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
     private readonly ILogStore _logs;
     private readonly Catalog _catalog;
     private readonly TokenCodec _tokens;
+    private readonly IteratorCodec _iterators;
     private readonly Encryption.KeyStore _keys;
     private readonly ConcurrentDictionary<long, Encryption.SealingKey> _sealingKeys = new();
     private readonly TimeProvider _time;
@@ -56,6 +57,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
             _catalog.SetMeta("token_key", key);
         }
         _tokens = new TokenCodec(Convert.FromBase64String(key));
+        _iterators = new IteratorCodec(Convert.FromBase64String(key));
         _keys = new Encryption.KeyStore(options.DataDirectory is null ? null : Path.Combine(options.DataDirectory, "keys"), options.Region, options.Account, _time);
         Load();
         _sweeper = SweepLoopAsync();
@@ -215,19 +217,22 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         return parts[3] == Region && parts[4] == Account;
     }
 
-    private StreamState Resolve(StreamRef r)
+    private StreamState Resolve(StreamRef r) => TryResolve(r, out var name) ?? throw KinesisException.StreamNotFound(name, Account);
+
+    /// <summary>The stream a request names, or null (with the name to report) when there is none.</summary>
+    private StreamState? TryResolve(StreamRef r, out string name)
     {
-        string name;
         if (r.Arn is not null)
         {
             var ours = TryParseStreamArn(r.Arn, out name);
             if (r.Name is not null && r.Name != name)
                 throw KinesisException.Invalid($"StreamARN {r.Arn} and StreamName {r.Name} do not refer to the same stream.");
-            if (!ours) throw KinesisException.StreamNotFound(name.Length > 0 ? name : r.Arn, Account);
+            if (name.Length == 0) name = r.Arn;
+            if (!ours) return null;
         }
         else if (r.Name is not null) name = r.Name;
         else throw KinesisException.Invalid("Neither StreamName nor StreamARN was provided.");
-        return _byName.TryGetValue(name, out var s) ? s : throw KinesisException.StreamNotFound(name, Account);
+        return _byName.GetValueOrDefault(name);
     }
 
     /// <summary>A stream that serves reads and writes (ACTIVE or UPDATING).</summary>
@@ -243,13 +248,37 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         return s.Status == StreamStatus.Active ? s : throw KinesisException.NotActive(s.Name, Account, s.Status);
     }
 
-    private ShardState ResolveShard(StreamState s, string shardId, bool forIterator = false)
+    /// <summary>
+    /// AWS parses shard ids before it looks the stream up: an id it cannot parse (<see cref="ShardId.TryParse"/>) is
+    /// "Could not find shard &lt;as given&gt; …", whether or not the stream exists.
+    /// </summary>
+    private int ParseShardId(StreamRef stream, string shardId)
     {
-        if (ShardId.TryParse(shardId, out var index) && s.FindShard(index) is { } shard && !IsExpired(s, shard)) return shard;
-        throw new KinesisException(ErrorCode.ResourceNotFoundException, forIterator
-            ? $"Shard {shardId} in stream {s.Name} under account {Account} does not exist"
-            : $"Could not find shard {shardId} in stream {s.Name} under account {Account}.");
+        if (ShardId.TryParse(shardId, out var index)) return index;
+        TryResolve(stream, out var name);
+        throw new KinesisException(ErrorCode.ResourceNotFoundException, $"Could not find shard {shardId} in stream {name} under account {Account}.");
     }
+
+    /// <inheritdoc cref="ParseShardId"/>
+    private void CheckShardIds(StreamRef stream, params ReadOnlySpan<string> shardIds)
+    {
+        foreach (var shardId in shardIds) ParseShardId(stream, shardId);
+    }
+
+    private ShardState ResolveShard(StreamState s, string shardId, bool forIterator = false) =>
+        ResolveShard(s, ParseShardId(new StreamRef(s.Name, null), shardId), forIterator);
+
+    /// <summary>A retained shard of the stream; the message names the canonical id (<c>shardId-000000000005</c>).</summary>
+    private ShardState ResolveShard(StreamState s, int index, bool forIterator = false)
+    {
+        if (s.FindShard(index) is { } shard && !IsExpired(s, shard)) return shard;
+        throw forIterator ? ShardMissing(index, s.Name)
+            : new KinesisException(ErrorCode.ResourceNotFoundException, $"Could not find shard {ShardId.Format(index)} in stream {s.Name} under account {Account}.");
+    }
+
+    /// <summary>The answer for a shard (or the stream holding it) that is not there, when reading.</summary>
+    private KinesisException ShardMissing(int index, string stream) =>
+        new(ErrorCode.ResourceNotFoundException, $"Shard {ShardId.Format(index)} in stream {stream} under account {Account} does not exist");
 
     private bool IsExpired(StreamState s, ShardState shard) => shard.ClosedMs is { } closed && closed < NowMs - s.RetentionMs;
 
@@ -375,6 +404,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         lock (_pending) pending = [.. _pending, _sweeper, _scaler];
         await Task.WhenAll(pending).ConfigureAwait(false);
         _catalog.Dispose();
+        _iterators.Dispose();
         _stopping.Dispose();
     }
 }

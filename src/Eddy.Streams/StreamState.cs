@@ -78,7 +78,7 @@ internal sealed class ShardState
     public string SequenceNumberAt(long offset, long arrivalMs) => new SequenceNumber(SeqEpochSeconds, Index, offset + 1, arrivalMs / 1000).ToString();
 
     /// <summary>The log offset a sequence number's counter designates (the start of the shard for counter 0).</summary>
-    public static long OffsetOf(SequenceNumber sequenceNumber) => Math.Max(0, sequenceNumber.Counter - 1);
+    public static long OffsetOf(long counter) => Math.Max(0, counter - 1);
 
     /// <summary>The offset one past the last record this shard will ever hold, or the current end while open.</summary>
     public long EndOffset => IsEnded ? FinalEndOffset : Log.EndOffset;

@@ -28,6 +28,7 @@ public sealed class AwsCliRecordTests(EddyServerFixture fixture, ITestOutputHelp
         // "a" hashes (MD5, big-endian) below 2^127, so it lands in shard 0 of two.
         var first = await _aws.RunAsync("put-record", "--stream-name", s, "--partition-key", "a", "--data", "rec-0");
         Assert.Equal(ShardId(0), first.Str("ShardId"));
+        Assert.False(first.TryGetProperty("EncryptionType", out _), "AWS names no EncryptionType for an unencrypted stream: " + first);
         var seqs = new List<string> { first.Str("SequenceNumber") };
         for (var i = 1; i < 5; i++)
         {
@@ -85,6 +86,10 @@ public sealed class AwsCliRecordTests(EddyServerFixture fixture, ITestOutputHelp
         var atTime = (await _aws.RunAsync("get-shard-iterator", "--stream-name", s, "--shard-id", ShardId(0),
             "--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", mark.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture))).Str("ShardIterator");
         Assert.Equal(["late"], (await GetRecordsAsync(atTime)).Records.Select(r => r.DecodeData()));
+
+        // An iterator pasted with its JSON quotes: AWS accepts it, and so does Eddy.
+        var quoted = await _aws.RunAsync("get-records", "--shard-iterator", '"' + trim + '"', "--limit", "1");
+        Assert.Equal(["rec-0"], quoted.Arr("Records").Select(r => r.DecodeData()));
 
         // ExpiredIteratorException needs an iterator older than 300 s; a tampered iterator must be refused instead.
         var mid = trim.Length / 2;

@@ -20,11 +20,16 @@ public sealed class AwsCliStreamTests(EddyServerFixture fixture, ITestOutputHelp
     [Fact]
     public async Task Create_describe_list_and_delete_streams_with_errors()
     {
-        string prov = _p + "-prov", od = _p + "-od", missing = _p + "-missing";
+        string prov = _p + "-prov", od = _p + "-od", dflt = _p + "-default", missing = _p + "-missing";
         await _aws.RunAsync("create-stream", "--stream-name", prov, "--shard-count", "3");
         await _aws.RunAsync("create-stream", "--stream-name", od, "--stream-mode-details", "StreamMode=ON_DEMAND");
+        await _aws.RunAsync("create-stream", "--stream-name", dflt); // neither --shard-count nor --stream-mode-details
         await KinesisJson.WaitForStreamStatusAsync(Ep, prov);
         await KinesisJson.WaitForStreamStatusAsync(Ep, od);
+        await KinesisJson.WaitForStreamStatusAsync(Ep, dflt);
+        var created = (await KinesisJson.CallOkAsync(Ep, "DescribeStreamSummary", new { StreamName = dflt })).GetProperty("StreamDescriptionSummary");
+        Assert.Equal(("ON_DEMAND", 4), (created.Obj("StreamModeDetails").Str("StreamMode"), created.Int("OpenShardCount"))); // what AWS creates
+        await KinesisJson.CallOkAsync(Ep, "DeleteStream", new { StreamName = dflt });
 
         var page = (await _aws.RunAsync("describe-stream", "--stream-name", prov, "--limit", "2", "--no-paginate")).Obj("StreamDescription");
         Assert.Equal([ShardId(0), ShardId(1)], page.Arr("Shards").ShardIds());

@@ -78,6 +78,58 @@ public class SequenceNumberTests
     public void Rejects_what_it_did_not_issue(string text) => Assert.False(SequenceNumber.TryParse(text, out _));
 }
 
+/// <summary>Sequence numbers as clients send them, read as AWS reads them (kinesalite's tests, run against AWS).</summary>
+public class SequenceNumberInputTests
+{
+    private static string Hex(string hex) => System.Numerics.BigInteger.Parse("0" + hex, System.Globalization.NumberStyles.HexNumber).ToString();
+
+    [Fact]
+    public void Small_numbers_are_version_0_and_name_their_shard_in_the_low_digits()
+    {
+        Assert.True(SequenceNumberInput.TryParse("5", out var five));
+        Assert.Equal((0, 5L), (five.Version, five.ShardIndex));
+        Assert.True(SequenceNumberInput.TryParse("0", out var zero));
+        Assert.Equal((0, 0L), (zero.Version, zero.ShardIndex));
+    }
+
+    [Fact]
+    public void Version_2_is_the_issued_layout_with_a_signed_shard_index()
+    {
+        var issued = new SequenceNumber(1735689600, 17, 123456789, 1735689700);
+        Assert.True(SequenceNumberInput.TryParse(issued.ToString(), out var input));
+        Assert.Equal(new SequenceNumberInput(2, 1735689600, 17, 123456789), input);
+        Assert.True(SequenceNumberInput.TryParse(Hex("20000000000000000000000000000000000000800000002"), out var negative));
+        Assert.Equal(-2147483648L, negative.ShardIndex);
+        Assert.Equal("shardId--02147483648", ShardId.Format(negative.ShardIndex));
+    }
+
+    [Theory]
+    [InlineData("20000000000000000000000000000000000000000000001", 1)]
+    [InlineData("20000000000000000000000000000000000000000000002", 2)]
+    public void Zero_fields_in_versions_1_and_2(string hex, int version)
+    {
+        Assert.True(SequenceNumberInput.TryParse(Hex(hex), out var input));
+        Assert.Equal(version, input.Version);
+    }
+
+    [Theory]
+    [InlineData("20000000000000000000000000000000000000000000000")]
+    [InlineData("20000000000000000000000000000000000000000000003")]
+    [InlineData("20000000000000000000000000000000000000000000004")]
+    [InlineData("30000000000000000000000000000000000000000000001")]
+    [InlineData("1ffffffffff7fffffffffffffff000000000007fffffff2")]
+    [InlineData("20000000000800000000000000000000000000000000002")]
+    [InlineData("13bb2cc3d80000000000000000000000")]
+    [InlineData("2ffffffffff7fffffffffffffff000000000007fffffff2")]
+    public void Rejects_what_AWS_rejects(string hex) => Assert.False(SequenceNumberInput.TryParse(Hex(hex), out _));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-1")]
+    [InlineData("1e5")]
+    public void Rejects_what_is_not_a_decimal_number(string text) => Assert.False(SequenceNumberInput.TryParse(text, out _));
+}
+
 public class HashKeyTests
 {
     [Fact]
@@ -122,12 +174,21 @@ public class ShardIdTests
     [Fact]
     public void Formats_twelve_digits() => Assert.Equal("shardId-000000000007", ShardId.Format(7));
 
+    [Fact]
+    public void Formats_any_index_as_AWS_names_it() =>
+        Assert.Equal(["shardId-000000000007", "shardId--02147483648", "shardId-004294967295"], new long[] { 7, -2147483648, 4294967295 }.Select(ShardId.Format));
+
     [Theory]
     [InlineData("shardId-000000000005", 5)]
     [InlineData("shardId-5", 5)]
     [InlineData("x-5", 5)]
     [InlineData("5", 5)]
     [InlineData("shardId-2147483647", 2147483647)]
+    [InlineData("2147483647", 2147483647)]
+    [InlineData("a-00002147483647", 2147483647)]
+    [InlineData("-00002147483647", 2147483647)]
+    [InlineData("a-5-b", 5)]
+    [InlineData("shardId-0", 0)]
     public void Parses_leniently_like_AWS(string text, int index)
     {
         Assert.True(ShardId.TryParse(text, out var parsed));
@@ -138,6 +199,11 @@ public class ShardIdTests
     [InlineData("shardId-2147483648")]
     [InlineData("shardId-")]
     [InlineData("shardId-abc")]
+    [InlineData("shardId-002147483648")]
+    [InlineData("2147483648")]
+    [InlineData("ABKLFD8")]
+    [InlineData("2.14E4")]
+    [InlineData("5-")]
     [InlineData(null)]
     public void Rejects_garbage(string? text) => Assert.False(ShardId.TryParse(text, out _));
 }

@@ -11,7 +11,7 @@ public sealed class RequestValidatorTests
     private const string Val = ProtocolError.ValidationException;
     private const string NotNull = "Member must not be null";
     private const string StreamNamePattern = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+";
-    private const string MetricsEnum = "[IncomingBytes, IncomingRecords, OutgoingBytes, OutgoingRecords, WriteProvisionedThroughputExceeded, ReadProvisionedThroughputExceeded, IteratorAgeMilliseconds, ALL]";
+    private const string MetricsEnum = "[ALL, IteratorAgeMilliseconds, IncomingBytes, WriteProvisionedThroughputExceeded, OutgoingRecords, ReadProvisionedThroughputExceeded, IncomingRecords, OutgoingBytes]";
     private const string EntryId = @"com\.amazonaws\.kinesis\.v20131202\.PutRecordsRequestEntry@[0-9a-f]+";
 
     private static ProtocolError? Validate(string operation, string json)
@@ -180,11 +180,11 @@ public sealed class RequestValidatorTests
             { "CreateStream", """{"StreamName":"s","MaxRecordSizeInKiB":1023}""", One(Item("1023", "maxRecordSizeInKiB", "Member must have value greater than or equal to 1024")) },
             { "CreateStream", """{"StreamName":"s","MaxRecordSizeInKiB":3000000000}""", One(Item("2147483647", "maxRecordSizeInKiB", "Member must have value less than or equal to 10240")) },
             { "CreateStream", """{"StreamName":"s","StreamModeDetails":{}}""", One(Item(null, "streamModeDetails.streamMode", NotNull)) },
-            { "CreateStream", """{"StreamName":"s","StreamModeDetails":{"StreamMode":"FOO"}}""", One(Item("FOO", "streamModeDetails.streamMode", "Member must satisfy enum value set: [PROVISIONED, ON_DEMAND]")) },
+            { "CreateStream", """{"StreamName":"s","StreamModeDetails":{"StreamMode":"FOO"}}""", One(Item("FOO", "streamModeDetails.streamMode", "Member must satisfy enum value set: [ON_DEMAND, PROVISIONED]")) },
             { "CreateStream", """{"StreamName":"s","Tags":{}}""", One(Item("{}", "tags", "Member must have length greater than or equal to 1")) },
             {
                 "GetShardIterator", """{"StreamName":"s","ShardId":"s","ShardIteratorType":"FOO"}""",
-                One(Item("FOO", "shardIteratorType", "Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]"))
+                One(Item("FOO", "shardIteratorType", "Member must satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_TIMESTAMP, AT_SEQUENCE_NUMBER, TRIM_HORIZON]"))
             },
             { "GetShardIterator", "{}", Many(Item(null, "shardId", NotNull), Item(null, "shardIteratorType", NotNull)) },
             {

@@ -253,7 +253,7 @@ public class EngineTests
         Assert.Equal(ErrorCode.InvalidArgumentException, bad.Code);
         var many = Enumerable.Range(0, 50).ToDictionary(i => "k" + i, i => "v");
         var tooMany = await Assert.ThrowsAsync<KinesisException>(() => t.Engine.AddTagsAsync(S("s"), many));
-        Assert.Equal(ErrorCode.LimitExceededException, tooMany.Code);
+        Assert.Equal(ErrorCode.InvalidArgumentException, tooMany.Code); // AWS: InvalidArgumentException beyond 50 tags
     }
 
     [Fact]

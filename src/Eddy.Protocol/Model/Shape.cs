@@ -63,7 +63,7 @@ public sealed class Shape
     /// <summary>The pattern compiled once, anchored as a whole-string match (Java <c>String.matches</c>).</summary>
     public Regex? PatternRegex { get; private set; }
 
-    /// <summary>Enum values in model order (empty when the shape is not an enum).</summary>
+    /// <summary>Enum values in model order (empty when the shape is not an enum); messages list them in <see cref="AwsEnumOrder"/>.</summary>
     public ImmutableArray<string> EnumValues { get; private set; } = [];
 
     public bool IsEnum => !EnumValues.IsEmpty;
@@ -134,7 +134,7 @@ public sealed class Shape
 
         if (!enumValues.IsEmpty)
         {
-            EnumRule = "Member must satisfy enum value set: [" + string.Join(", ", enumValues) + "]";
+            EnumRule = "Member must satisfy enum value set: [" + string.Join(", ", AwsEnumOrder.Of(enumValues)) + "]";
             EnumLookup = enumValues.ToFrozenSet(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
         }
 

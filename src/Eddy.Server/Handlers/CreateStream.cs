@@ -6,7 +6,7 @@ internal static class CreateStream
 {
     public static Task HandleAsync(Call c)
     {
-        var mode = WireNames.ParseStreamMode(c.Object("StreamModeDetails") is { } m ? Call.String(m, "StreamMode") : null);
+        StreamMode? mode = c.Object("StreamModeDetails") is { } m ? WireNames.ParseStreamMode(Call.String(m, "StreamMode")) : null;
         return c.Engine.CreateStreamAsync(c.Required("StreamName"), c.Int("ShardCount"), mode, c.Map("Tags"), c.Int("WarmThroughputMiBps"), c.Int("MaxRecordSizeInKiB"));
     }
 }

@@ -14,7 +14,7 @@ internal static class PutRecord
         w.WriteStartObject();
         w.WriteString("ShardId", outcome.ShardId);
         w.WriteString("SequenceNumber", outcome.SequenceNumber);
-        w.WriteString("EncryptionType", result.EncryptionType);
+        PutRecords.WriteEncryptionType(w, result);
         w.WriteEndObject();
     }
 }

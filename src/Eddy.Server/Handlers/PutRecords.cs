@@ -33,8 +33,14 @@ internal static class PutRecords
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteString("EncryptionType", r.EncryptionType);
+        WriteEncryptionType(w, r);
         w.WriteEndObject();
+    }
+
+    /// <summary>PutRecord(s) name the encryption only when there is one: AWS omits <c>EncryptionType</c> for an unencrypted stream.</summary>
+    public static void WriteEncryptionType(System.Text.Json.Utf8JsonWriter w, PutRecordsResult r)
+    {
+        if (r.EncryptionType != "NONE") w.WriteString("EncryptionType", r.EncryptionType);
     }
 
     /// <summary>The stream-specific limits the model cannot express: record size, request size, hash key range.</summary>

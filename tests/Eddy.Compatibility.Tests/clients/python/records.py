@@ -1,6 +1,7 @@
 """boto3: PutRecord(s), every iterator type, GetRecords paging, resharding (split, merge, UpdateShardCount),
 ShardFilter types, and reading back across a split/merge with ChildShards at the shard end."""
 
+import base64
 import datetime
 import hashlib
 import time
@@ -58,13 +59,17 @@ with r.section("PutRecord"):
     res = r.kin.put_record(StreamName=s, Data=b"ordered", PartitionKey="a", SequenceNumberForOrdering=last)
     r.check("SequenceNumberForOrdering: new number is greater", int(res["SequenceNumber"]) > int(last), (last, res["SequenceNumber"]))
     put[shard_id(0)].append((res["SequenceNumber"], b"ordered", "a"))
-    r.check("EncryptionType NONE or absent", res.get("EncryptionType", "NONE") == "NONE", res.get("EncryptionType"))
+    r.check("EncryptionType absent (AWS omits it for an unencrypted stream)", "EncryptionType" not in res, res.get("EncryptionType"))
+    res = r.kin.put_record(StreamName=s, Data=b"old-form-ordering", PartitionKey="a", SequenceNumberForOrdering="12345")
+    r.eq("SequenceNumberForOrdering 12345 (AWS reads it as a version-0 number) is accepted", res["ShardId"], shard_id(0))
+    put[shard_id(0)].append((res["SequenceNumber"], b"old-form-ordering", "a"))
     r.expect_error("ExplicitHashKey 2^128", lambda: r.raw.put_record(StreamName=s, Data=b"x", PartitionKey="a", ExplicitHashKey=str(2**128)),
                    "InvalidArgumentException",
                    message=f"Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {2**128}")
-    r.expect_error("SequenceNumberForOrdering that no shard issued", lambda: r.raw.put_record(StreamName=s, Data=b"x", PartitionKey="a", SequenceNumberForOrdering="12345"),
+    version3 = str(int("20000000000000000000000000000000000000000000003", 16))
+    r.expect_error("SequenceNumberForOrdering with an unknown version", lambda: r.raw.put_record(StreamName=s, Data=b"x", PartitionKey="a", SequenceNumberForOrdering=version3),
                    "InvalidArgumentException",
-                   message=f"ExclusiveMinimumSequenceNumber 12345 used in PutRecord on stream {s} under account {ACCOUNT} is invalid.")
+                   message=f"ExclusiveMinimumSequenceNumber {version3} used in PutRecord on stream {s} under account {ACCOUNT} is invalid.")
     r.expect_error("PutRecord over 1 MiB", lambda: r.raw.put_record(StreamName=s, Data=b"x" * 1048577, PartitionKey="a"),
                    "ValidationException",
                    message="1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1048577 cap=1048577]' at 'data' "
@@ -85,6 +90,7 @@ with r.section("PutRecords"):
     ]
     res = r.kin.put_records(StreamName=s, Records=entries)
     r.eq("FailedRecordCount", res["FailedRecordCount"], 0)
+    r.check("PutRecords: EncryptionType absent (unencrypted stream)", "EncryptionType" not in res, res.get("EncryptionType"))
     r.eq("one result per entry", len(res["Records"]), len(entries))
     expected_shards = [shard_id(0), shard_id(1), shard_id(0), shard_id(1), shard_id(0 if md5_key("ключ") < HALF else 1)]
     r.eq("per-record ShardId", [x.get("ShardId") for x in res["Records"]], expected_shards)
@@ -188,10 +194,19 @@ with r.section("iterator errors"):
     r.expect_error("GetShardIterator unknown shard", lambda: r.raw.get_shard_iterator(StreamName=s, ShardId=shard_id(99), ShardIteratorType="TRIM_HORIZON"),
                    "ResourceNotFoundException",
                    message=f"Shard {shard_id(99)} in stream {s} under account {ACCOUNT} does not exist")
-    r.expect_error("GetShardIterator missing stream", lambda: r.raw.get_shard_iterator(StreamName=missing, ShardId=shard_id(0), ShardIteratorType="TRIM_HORIZON"),
+    r.expect_error("GetShardIterator missing stream names the shard", lambda: r.raw.get_shard_iterator(StreamName=missing, ShardId="x-0005", ShardIteratorType="TRIM_HORIZON"),
                    "ResourceNotFoundException",
-                   pattern=rf"^(Shard {shard_id(0)} in stream {missing} under account {ACCOUNT} does not exist|Stream {missing} under account {ACCOUNT} not found\.)$")
+                   message=f"Shard {shard_id(5)} in stream {missing} under account {ACCOUNT} does not exist")
+    r.expect_error("GetShardIterator unparseable shard id (parsed before the stream is looked up)",
+                   lambda: r.raw.get_shard_iterator(StreamName=missing, ShardId="2.14E4", ShardIteratorType="TRIM_HORIZON"),
+                   "ResourceNotFoundException",
+                   message=f"Could not find shard 2.14E4 in stream {missing} under account {ACCOUNT}.")
     it = r.iterator(s, shard_id(0), "TRIM_HORIZON")
+    raw = base64.b64decode(it)
+    r.check("iterator shape: base64 of 00 00 00 00 00 00 00 01 and an encrypted blob, 152 + 16k bytes (AWS's shape)",
+            raw[:8] == bytes([0] * 7 + [1]) and len(raw) >= 152 and (len(raw) - 152) % 16 == 0 and base64.b64encode(raw).decode() == it, (len(it), raw[:8].hex()))
+    quoted = r.kin.get_records(ShardIterator=f'"{it}"')["Records"]
+    r.eq("an iterator wrapped in double quotes is accepted", [x["SequenceNumber"] for x in quoted], [x[0] for x in put[shard_id(0)]])
     mid = len(it) // 2
     tampered = it[:mid] + ("A" if it[mid] != "A" else "B") + it[mid + 1:]
     # ExpiredIteratorException needs a 5-minute-old iterator; a tampered one must be refused instead.

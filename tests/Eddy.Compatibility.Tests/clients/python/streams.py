@@ -33,6 +33,14 @@ with r.section("CreateStream (ON_DEMAND)"):
     r.eq("on-demand: StreamModeDetails", s.get("StreamModeDetails"), {"StreamMode": "ON_DEMAND"})
     r.eq("on-demand: starts with 4 open shards", s.get("OpenShardCount"), 4)
 
+with r.section("CreateStream without ShardCount or StreamModeDetails"):
+    default = r.name("default")
+    r.kin.create_stream(StreamName=default)
+    s = r.wait_status(default)
+    r.eq("no ShardCount, no StreamModeDetails: ON_DEMAND, as AWS creates it", s.get("StreamModeDetails"), {"StreamMode": "ON_DEMAND"})
+    r.eq("no ShardCount, no StreamModeDetails: 4 open shards", s.get("OpenShardCount"), 4)
+    r.kin.delete_stream(StreamName=default)
+
 with r.section("CreateStream with Tags"):
     if r.needs("CreateStream with Tags", "CreateStreamInput.Tags"):
         r.create(tagged, 1, Tags={"created": "at-create", "team": "eddy"})
@@ -202,8 +210,19 @@ with r.section("Stream tags"):
         r.eq("UntagResource", [x["Key"] for x in r.kin.list_tags_for_stream(StreamName=prov)["Tags"]], ["env"])
         r.expect_error("ListTagsForResource missing stream", lambda: r.raw.list_tags_for_resource(ResourceARN=stream_arn(missing)),
                        "ResourceNotFoundException")
+    invalid_characters = "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @."
     r.expect_error("AddTagsToStream invalid characters", lambda: r.raw.add_tags_to_stream(StreamName=prov, Tags={"bad#key": "v"}),
-                   "InvalidArgumentException")
+                   "InvalidArgumentException", message=invalid_characters)
+    for key in ["abc;def", "abc,def", "abc\ndef", "abc\tdef"]:
+        r.expect_error(f"RemoveTagsFromStream key {key!r}", lambda: r.raw.remove_tags_from_stream(StreamName=prov, TagKeys=[key]),
+                       "InvalidArgumentException", message=invalid_characters)
+    r.expect_error("RemoveTagsFromStream key with '%'", lambda: r.raw.remove_tags_from_stream(StreamName=prov, TagKeys=["abc%def"]),
+                   "InvalidArgumentException",
+                   message=f"Failed to remove tags from stream {prov} under account {ACCOUNT} because some tags contained illegal characters. "
+                   "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.")
+    r.expect_error("AddTagsToStream beyond 50 tags", lambda: r.raw.add_tags_to_stream(StreamName=prov, Tags={f"k{i:02}": "v" for i in range(50)}),
+                   "InvalidArgumentException",
+                   message=f"Failed to add tags to stream {prov} under account {ACCOUNT} because a given stream cannot have more than 50 tags associated with it.")
     r.expect_error("ListTagsForStream missing stream", lambda: r.raw.list_tags_for_stream(StreamName=missing),
                    "ResourceNotFoundException", message=not_found(missing))
 
@@ -233,11 +252,12 @@ with r.section("DeleteStream"):
     r.ok("deleted stream disappears")
     r.expect_error("DeleteStream missing stream", lambda: r.raw.delete_stream(StreamName=missing),
                    "ResourceNotFoundException", message=not_found(missing))
-    r.expect_error("GetRecords on a deleted stream", lambda: r.raw.get_records(ShardIterator=old_iterator),
-                   "ResourceNotFoundException", codes=["ResourceNotFoundException", "InvalidArgumentException", "ExpiredIteratorException"])
+    gone_shard = f"Shard {shard_id(0)} in stream {doomed} under account {ACCOUNT} does not exist"
+    r.expect_error("GetRecords on a deleted stream answers like a missing shard", lambda: r.raw.get_records(ShardIterator=old_iterator),
+                   "ResourceNotFoundException", message=gone_shard)
     r.create(doomed, 1)
     r.expect_error("an iterator of the deleted incarnation does not read the new stream", lambda: r.raw.get_records(ShardIterator=old_iterator),
-                   "InvalidArgumentException", codes=["InvalidArgumentException", "ResourceNotFoundException", "ExpiredIteratorException"])
+                   "ResourceNotFoundException", message=gone_shard)
     r.eq("re-created stream starts empty", r.kin.get_records(ShardIterator=r.iterator(doomed, shard_id(0), "TRIM_HORIZON"))["Records"], [])
     r.eq("re-created name starts without tags", r.kin.list_tags_for_stream(StreamName=doomed)["Tags"], [])
     r.eq("re-created name starts without consumers", r.kin.list_stream_consumers(StreamARN=stream_arn(doomed))["Consumers"], [])
