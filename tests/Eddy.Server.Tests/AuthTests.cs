@@ -38,6 +38,15 @@ public sealed class AuthTests(AuthServerFixture fixture) : IClassFixture<AuthSer
     }
 
     [Fact]
+    public async Task BodyIsParsedBeforeTheSignatureIsChecked()
+    {
+        var response = await KinesisJson.CallAsync(Endpoint, "ListStreams", "not json", Admin with { SecretAccessKey = "wrong" });
+        Assert.Equal("SerializationException", response.ErrorType);
+        var unsigned = await KinesisJson.CallAsync(Endpoint, "PutRecords", "[1]", Admin with { Sign = false });
+        Assert.Equal("SerializationException", unsigned.ErrorType);
+    }
+
+    [Fact]
     public async Task UnknownKeyIsUnrecognized()
     {
         var response = await KinesisJson.CallAsync(Endpoint, "ListStreams", new { }, new KinesisJsonOptions { AccessKeyId = "AKIDNOBODY", SecretAccessKey = "x" });

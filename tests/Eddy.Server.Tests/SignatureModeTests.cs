@@ -74,6 +74,18 @@ public sealed class SignatureModeTests(SignatureModeFixture fixture) : IClassFix
         Assert.Equal("MissingAuthenticationTokenException", put.ErrorType);
     }
 
+    /// <summary>AWS parses the body before it checks the signature.</summary>
+    [Theory]
+    [InlineData("hello")]
+    [InlineData("[]")]
+    [InlineData("{\"StreamName\":")]
+    [InlineData("{} {}")]
+    public async Task UnsignedBodyThatIsNotAJsonObjectIsASerializationException(string body)
+    {
+        var response = await KinesisJson.CallAsync(Endpoint, "ListStreams", body, new KinesisJsonOptions { Sign = false });
+        Assert.Equal((HttpStatusCode.BadRequest, "SerializationException"), (response.Status, response.ErrorType));
+    }
+
     public static TheoryData<string, string?, string, string> Malformed => new()
     {
         {

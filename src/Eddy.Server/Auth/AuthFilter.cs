@@ -54,7 +54,7 @@ public sealed class AuthFilter : IRequestFilter
     private AccessKey Authenticate(RequestInfo request)
     {
         var result = _verifier.Verify(SigV4Http.RequestOf(request));
-        return result.IsOk ? _credentials.Find(result.Credential!.AccessKeyId)! : throw SigV4Http.Refusal(result);
+        return result.IsOk ? _credentials.Find(result.Credential!.AccessKeyId)! : throw SigV4Http.Refusal(result, request);
     }
 
     /// <summary>The ARN an action is authorized against: the consumer for consumer actions (when named by ARN), the

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Eddy.Core;
 using Eddy.Protocol.Auth;
 using Microsoft.Extensions.Primitives;
@@ -28,8 +29,12 @@ internal static class SigV4Http
             request.RawBody);
     }
 
-    public static KinesisException Refusal(SigV4Result result)
+    /// <summary>The error for a refused signature. AWS parses the body before it checks the signature, so a JSON body that
+    /// is not one JSON object is answered SerializationException, as the endpoint answers it once a request is let in
+    /// (CBOR bodies were transcoded, and refused if malformed, before the filters).</summary>
+    public static KinesisException Refusal(SigV4Result result, RequestInfo request)
     {
+        if (!IsJsonObject(request.JsonBody.Span)) return new KinesisException(ErrorCode.SerializationException, null);
         var code = result.Status switch
         {
             SigV4Status.MissingAuthenticationToken => ErrorCode.MissingAuthenticationTokenException,
@@ -39,5 +44,20 @@ internal static class SigV4Http
             _ => ErrorCode.InvalidSignatureException,
         };
         return new KinesisException(code, result.Message);
+    }
+
+    private static bool IsJsonObject(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

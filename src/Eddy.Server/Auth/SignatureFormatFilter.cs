@@ -23,6 +23,6 @@ public sealed class SignatureFormatFilter : IRequestFilter
     {
         ArgumentNullException.ThrowIfNull(request);
         var result = _verifier.CheckFormat(SigV4Http.RequestOf(request));
-        return result.IsOk ? ValueTask.CompletedTask : throw SigV4Http.Refusal(result);
+        return result.IsOk ? ValueTask.CompletedTask : throw SigV4Http.Refusal(result, request);
     }
 }
