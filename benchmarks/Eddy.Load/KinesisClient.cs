@@ -87,8 +87,7 @@ public sealed class ResponseBuffer(int initialCapacity = 64 * 1024)
 /// <summary>
 /// A minimal Kinesis JSON 1.1 client over one pooled <see cref="SocketsHttpHandler"/> (HTTP/1.1, keep-alive).
 /// Request bodies are passed in as ready bytes; response bodies land in a caller-owned <see cref="ResponseBuffer"/>.
-/// Requests carry a dummy SigV4 <c>Authorization</c> header (servers that accept any credentials), or a real signature
-/// with <c>--access-key</c>/<c>--secret-key</c> (<see cref="RequestSigner"/>).
+/// Every request is SigV4-signed (<see cref="RequestSigner"/>: <c>--access-key</c>/<c>--secret-key</c>, or a dummy key).
 /// </summary>
 public sealed class KinesisClient : IDisposable
 {
@@ -96,14 +95,12 @@ public sealed class KinesisClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly Uri _endpoint;
-    private readonly string _region;
-    private DateCache _date = new(0, "", "");
-    private readonly RequestSigner? _signer = RequestSigner.Default;
+    private DateCache _date = new(0, "");
+    private readonly RequestSigner _signer = RequestSigner.Default;
 
-    public KinesisClient(Uri endpoint, int maxConnections, TimeSpan requestTimeout, string region = "us-east-1")
+    public KinesisClient(Uri endpoint, int maxConnections, TimeSpan requestTimeout)
     {
         _endpoint = endpoint;
-        _region = region;
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = Math.Max(1, maxConnections),
@@ -135,7 +132,7 @@ public sealed class KinesisClient : IDisposable
         DateCache date = CurrentDate();
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", date.AmzDate);
-        request.Headers.TryAddWithoutValidation("Authorization", _signer?.Authorization(_endpoint, target, date.AmzDate, body.Span) ?? date.Authorization);
+        request.Headers.TryAddWithoutValidation("Authorization", _signer.Authorization(_endpoint, target, date.AmzDate, body.Span));
 
         using HttpResponseMessage message = await _http
             .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
@@ -166,7 +163,7 @@ public sealed class KinesisClient : IDisposable
         DateCache date = CurrentDate();
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         request.Headers.TryAddWithoutValidation("X-Amz-Date", date.AmzDate);
-        request.Headers.TryAddWithoutValidation("Authorization", _signer?.Authorization(_endpoint, target, date.AmzDate, body.Span) ?? date.Authorization);
+        request.Headers.TryAddWithoutValidation("Authorization", _signer.Authorization(_endpoint, target, date.AmzDate, body.Span));
 
         HttpResponseMessage message = await _http
             .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
@@ -247,15 +244,12 @@ public sealed class KinesisClient : IDisposable
 
         DateTime now = DateTimeOffset.FromUnixTimeSeconds(unixSeconds).UtcDateTime;
         string amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        string day = amzDate[..8];
-        string auth = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + day + "/" + _region
-            + "/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + new string('0', 64);
-        cached = new DateCache(unixSeconds, amzDate, auth);
+        cached = new DateCache(unixSeconds, amzDate);
         _date = cached;
         return cached;
     }
 
-    private sealed record DateCache(long UnixSeconds, string AmzDate, string Authorization);
+    private sealed record DateCache(long UnixSeconds, string AmzDate);
 }
 
 /// <summary>Monotonic timing helpers over <see cref="Stopwatch.GetTimestamp"/>.</summary>

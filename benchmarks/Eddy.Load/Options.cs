@@ -47,7 +47,8 @@ public sealed class LoadOptions
         options:
           --endpoint URL        endpoint (default http://127.0.0.1:4567)
           --access-key ID --secret-key SECRET
-                                sign requests with SigV4 (for eddy serve --auth on); default: a dummy signature
+                                the key requests are SigV4-signed with (eddy serve --auth on needs one of its
+                                --credentials); default: access key and secret "eddy-load" (any key: --auth off)
           --stream NAME         stream name (default: eddy-load-<random>; an existing ACTIVE stream is reused)
           --shards N            shard count when creating (default 4)
           --record-size B       Data bytes per record, >= 24 (default 1024)
@@ -169,7 +170,7 @@ public sealed class LoadOptions
             throw new UsageException("--access-key and --secret-key go together");
         }
 
-        RequestSigner.Default = o.AccessKey is null ? null : new RequestSigner(o.AccessKey, o.SecretKey!, o.Region);
+        RequestSigner.Default = new RequestSigner(o.AccessKey ?? RequestSigner.DummyKey, o.SecretKey ?? RequestSigner.DummyKey, o.Region);
         return o;
     }
 

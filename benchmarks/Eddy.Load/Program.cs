@@ -52,7 +52,7 @@ public static class Program
         PutManifest? loaded = o.Verb == "readback" && o.Manifest is not null ? PutManifest.Load(o.Manifest) : null;
         string stream = o.Stream ?? loaded?.StreamName ?? $"eddy-load-{Guid.NewGuid():N}"[..22];
         int connections = o.Concurrency + Math.Max(o.Shards, 1) + EndToEndLatencyRunner.MaxInFlight + 4;
-        using var client = new KinesisClient(o.Endpoint, connections, TimeSpan.FromSeconds(o.TimeoutSeconds), o.Region);
+        using var client = new KinesisClient(o.Endpoint, connections, TimeSpan.FromSeconds(o.TimeoutSeconds));
         var phases = new List<PhaseResult>();
         bool created = false;
 

@@ -39,7 +39,7 @@ public static class SubscribeLatencyRunner
 
             // Subscriptions get their own connection pool: long-lived HTTP/1.1 connections (or one HTTP/2 connection)
             // that the writers' requests never queue behind.
-            using var subscribeClient = new KinesisClient(o.Endpoint, shards.Count + 2, TimeSpan.FromSeconds(o.TimeoutSeconds), o.Region);
+            using var subscribeClient = new KinesisClient(o.Endpoint, shards.Count + 2, TimeSpan.FromSeconds(o.TimeoutSeconds));
             using var subscribersCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             Subscriber[] subscribers = shards.Select(s => new Subscriber(subscribeClient, consumerArn, s, o.Http2, deliveries, result)).ToArray();
             Task[] subscriberTasks = subscribers.Select(s => Task.Run(() => s.RunAsync(subscribersCts.Token), CancellationToken.None)).ToArray();

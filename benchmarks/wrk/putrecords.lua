@@ -41,7 +41,8 @@ function init(args)
   wrk.body = '{"StreamName":"' .. stream .. '","Records":[' .. table.concat(entries, ",") .. ']}'
   wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
   wrk.headers["X-Amz-Target"] = "Kinesis_20131202.PutRecords"
-  wrk.headers["X-Amz-Date"] = "20261204T000000Z"
-  wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261204/us-east-1/kinesis/aws4_request, "
+  -- the signing time is the start of the run: well inside the server's clock-skew allowance for a run of minutes
+  wrk.headers["X-Amz-Date"] = os.date("!%Y%m%dT%H%M%SZ")
+  wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" .. os.date("!%Y%m%d") .. "/us-east-1/kinesis/aws4_request, "
     .. "SignedHeaders=host;x-amz-date, Signature=" .. string.rep("0", 64)
 end

@@ -38,7 +38,7 @@ public sealed class AuthServerFixture : IAsyncLifetime
     }
 }
 
-/// <summary>boto3 and the AWS CLI against <c>--auth on</c>: real keys pass, a wrong secret is refused.</summary>
+/// <summary>boto3, the JS SDK v3 and the AWS CLI against <c>--auth on</c>: real keys pass, a wrong secret is refused.</summary>
 public sealed class AuthClientTests(AuthServerFixture fixture, ITestOutputHelper output) : IClassFixture<AuthServerFixture>
 {
     private string Endpoint => fixture.Server.Endpoint.ToString().TrimEnd('/');
@@ -53,6 +53,22 @@ public sealed class AuthClientTests(AuthServerFixture fixture, ITestOutputHelper
         output.WriteLine(result.Describe());
         Assert.True(result.Succeeded, result.Describe() + "\n--- server ---\n" + ClientScripts.Tail(fixture.Server.Output, 4000));
         Assert.Contains("# auth: 7 checks passed, 0 failed", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Js_sdk_signs_with_real_keys_over_http2_and_http1()
+    {
+        await ClientScripts.EnsureNodeModulesAsync();
+        var script = ClientScripts.Dir("js", "auth.mjs");
+        Assert.True(ToolRunner.Which("node") is not null, "node is not on PATH; run ./test.sh");
+        var stream = "auth-js-" + Guid.NewGuid().ToString("N")[..8];
+        var result = await ToolRunner.RunAsync(
+            "node",
+            [script, Endpoint, stream, AuthServerFixture.AdminKey, AuthServerFixture.AdminSecret],
+            new ToolRunOptions { WorkingDirectory = Path.GetDirectoryName(script) });
+        output.WriteLine(result.Describe());
+        Assert.True(result.Succeeded, result.Describe() + "\n--- server ---\n" + ClientScripts.Tail(fixture.Server.Output, 4000));
+        Assert.Contains("# auth: 6 checks passed, 0 failed", result.StdOut, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Eddy.Protocol.Auth;
 using Eddy.Testing;
 
 namespace Eddy.Server.Tests;
@@ -57,29 +54,5 @@ public sealed class AuthServerFixture : IAsyncLifetime
     {
         await Server.DisposeAsync();
         if (_file is not null) File.Delete(_file);
-    }
-}
-
-/// <summary>Builds presigned (query-signed) Kinesis requests the way a SigV4 presigner does.</summary>
-public static class Presigner
-{
-    public static HttpRequestMessage Presign(Uri endpoint, string operation, string body, KinesisJsonOptions key, DateTime signedAt, int expiresSeconds = 300)
-    {
-        var amzDate = signedAt.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var scope = $"{amzDate[..8]}/{key.Region}/kinesis/aws4_request";
-        var query = "X-Amz-Algorithm=AWS4-HMAC-SHA256"
-            + "&X-Amz-Credential=" + Uri.EscapeDataString($"{key.AccessKeyId}/{scope}")
-            + "&X-Amz-Date=" + amzDate
-            + "&X-Amz-Expires=" + expiresSeconds.ToString(CultureInfo.InvariantCulture)
-            + "&X-Amz-SignedHeaders=host%3Bx-amz-target";
-        var host = endpoint.IsDefaultPort ? endpoint.Host : $"{endpoint.Host}:{endpoint.Port}";
-        var target = KinesisJson.TargetPrefix + operation;
-        var bytes = Encoding.UTF8.GetBytes(body);
-        var canonical = SigV4.CanonicalRequest("POST", "/", SigV4.CanonicalQuery(query), [("host", host), ("x-amz-target", target)], "host;x-amz-target", SigV4.PayloadHash(bytes));
-        var signature = SigV4.Signature(SigV4.SigningKey(key.SecretAccessKey, amzDate[..8], key.Region, "kinesis"), SigV4.StringToSign(amzDate, scope, canonical));
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, "/?" + query + "&X-Amz-Signature=" + signature)) { Content = new ByteArrayContent(bytes) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-amz-json-1.1");
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        return request;
     }
 }

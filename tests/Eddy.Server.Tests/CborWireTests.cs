@@ -38,6 +38,7 @@ public sealed class CborWireTests : IAsyncLifetime
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(cbor) };
         request.Content.Headers.TryAddWithoutValidation("Content-Type", CborJson.ContentType);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", "Kinesis_20131202." + operation);
+        RequestSigning.Sign(request, cbor);
         return request;
     }
 

@@ -15,10 +15,16 @@ internal static class TransportClient
     /// <summary>An empty HTTP/2 SETTINGS frame (length 0, type 4, flags 0, stream 0).</summary>
     public static readonly byte[] EmptySettingsFrame = [0, 0, 0, 4, 0, 0, 0, 0, 0];
 
-    /// <summary>A complete HTTP/1.1 ListStreams request; with <paramref name="close"/> it asks the server to close afterwards.</summary>
-    public static byte[] ListStreamsHttp1(bool close) => Encoding.ASCII.GetBytes(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n" +
-        "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n{}");
+    /// <summary>A complete, signed HTTP/1.1 ListStreams request; with <paramref name="close"/> it asks the server to close
+    /// afterwards.</summary>
+    public static byte[] ListStreamsHttp1(bool close)
+    {
+        (string, string)[] headers = [("X-Amz-Target", "Kinesis_20131202.ListStreams"), ("Content-Type", "application/x-amz-json-1.1")];
+        var signature = RequestSigning.SignHeaders("POST", "127.0.0.1", "/", headers, "{}"u8);
+        return Encoding.ASCII.GetBytes(
+            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + string.Concat(headers.Concat(signature).Select(h => $"{h.Item1}: {h.Item2}\r\n")) +
+            "Content-Length: 2\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n{}");
+    }
 
     public static async Task<Socket> ConnectAsync(Uri endpoint)
     {
@@ -75,14 +81,19 @@ internal static class TransportClient
             $"expected an HTTP/2 SETTINGS frame, got {Convert.ToHexString(header)} ({Encoding.ASCII.GetString(header).ReplaceLineEndings(" ")})");
     }
 
-    /// <summary>A ListStreams request that must go out as exactly <paramref name="version"/>.</summary>
-    public static HttpRequestMessage ListStreams(Uri endpoint, Version version) => new(HttpMethod.Post, endpoint)
+    /// <summary>A signed ListStreams request that must go out as exactly <paramref name="version"/>.</summary>
+    public static HttpRequestMessage ListStreams(Uri endpoint, Version version)
     {
-        Version = version,
-        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        Headers = { { "X-Amz-Target", "Kinesis_20131202.ListStreams" } },
-        Content = new StringContent("{}", Encoding.UTF8, "application/x-amz-json-1.1"),
-    };
+        var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Version = version,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Headers = { { "X-Amz-Target", "Kinesis_20131202.ListStreams" } },
+            Content = new StringContent("{}", Encoding.UTF8, "application/x-amz-json-1.1"),
+        };
+        RequestSigning.Sign(request, "{}"u8);
+        return request;
+    }
 
     /// <summary>An HTTP client that trusts exactly <paramref name="ca"/> (and checks the host name as usual).</summary>
     public static HttpClient TrustingClient(X509Certificate2 ca) => new(new SocketsHttpHandler
@@ -132,13 +143,14 @@ internal static class TransportClient
         return X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(file));
     }
 
-    /// <summary>curl with <paramref name="args"/> against a ListStreams call; returns (body, %{http_version}).</summary>
+    /// <summary>curl with <paramref name="args"/> against a ListStreams call, signed by curl (<c>--aws-sigv4</c>, any key);
+    /// returns (body, %{http_version}).</summary>
     public static async Task<(string Body, string HttpVersion)> CurlListStreamsAsync(Uri endpoint, params string[] args)
     {
         Assert.True(ToolRunner.Which("curl") is not null, "curl is not on PATH");
         var result = await ToolRunner.RunAsync("curl",
         [
-            "-sS", "--max-time", "20", .. args,
+            "-sS", "--max-time", "20", "--aws-sigv4", "aws:amz:us-east-1:kinesis", "--user", "test:test", .. args,
             "-H", "X-Amz-Target: Kinesis_20131202.ListStreams", "-H", "Content-Type: application/x-amz-json-1.1", "-d", "{}",
             "-w", "\n%{http_version}", endpoint.ToString(),
         ]);

@@ -181,6 +181,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
             Headers = { { "X-Amz-Target", "Kinesis_20131202.PutRecords" } },
             Content = new StringContent(body, Encoding.UTF8, "application/x-amz-json-1.1"),
         };
+        await RequestSigning.SignAsync(request);
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
@@ -94,8 +92,12 @@ public sealed record KinesisJsonOptions
     public string AccessKeyId { get; init; } = "test";
     public string SecretAccessKey { get; init; } = "test";
 
-    /// <summary>Sign the request with SigV4 (any credentials are accepted by Eddy, but the header is well formed).</summary>
+    /// <summary>Sign the request with SigV4 (<see cref="RequestSigning"/>). Eddy's default accepts any credentials but
+    /// only signed requests; false sends none (for <c>--auth none</c>, or to test the refusal).</summary>
     public bool Sign { get; init; } = true;
+
+    /// <summary>The credentials above as the signer takes them.</summary>
+    public TestKey Key => new(AccessKeyId, SecretAccessKey, Region, SessionToken);
 
     /// <summary>The time the request is signed at (X-Amz-Date). Null: now. Set it in the past to test clock-skew refusals.</summary>
     public DateTime? SigningTime { get; init; }
@@ -152,7 +154,7 @@ public static class KinesisJson
 
         if (options.Sign)
         {
-            SignV4(request, uri, target, options, bodyBytes, options.SigningTime ?? DateTime.UtcNow);
+            RequestSigning.Sign(request, bodyBytes, options.Key, options.SigningTime);
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -218,57 +220,4 @@ public static class KinesisJson
 
         throw new TimeoutException($"Stream {streamName} was not deleted; last DescribeStreamSummary: {last}");
     }
-
-    /// <summary>Adds X-Amz-Date and an AWS4-HMAC-SHA256 Authorization header over host, content-type, x-amz-date and x-amz-target.</summary>
-    public static void SignV4(HttpRequestMessage request, Uri uri, string target, KinesisJsonOptions options, byte[] body, DateTime utcNow)
-    {
-        var amzDate = utcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-        var date = amzDate[..8];
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", amzDate);
-        var host = uri.IsDefaultPort ? uri.Host : $"{uri.Host}:{uri.Port}";
-        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["host"] = host,
-            ["x-amz-date"] = amzDate,
-        };
-        if (request.Content is not null)
-        {
-            headers["content-type"] = options.ContentType;
-        }
-
-        if (target.Length > 0)
-        {
-            headers["x-amz-target"] = target;
-        }
-
-        if (options.SessionToken is { } token)
-        {
-            request.Headers.TryAddWithoutValidation("X-Amz-Security-Token", token);
-            headers["x-amz-security-token"] = token;
-        }
-
-        var signedHeaders = string.Join(';', headers.Keys);
-        var canonical = new StringBuilder()
-            .Append(request.Method.Method).Append('\n')
-            .Append(uri.AbsolutePath).Append('\n')
-            .Append(uri.Query.TrimStart('?')).Append('\n');
-        foreach (var (name, value) in headers)
-        {
-            canonical.Append(name).Append(':').Append(value.Trim()).Append('\n');
-        }
-
-        canonical.Append('\n').Append(signedHeaders).Append('\n').Append(Hex(SHA256.HashData(body)));
-        var scope = $"{date}/{options.Region}/kinesis/aws4_request";
-        var stringToSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))}";
-        var key = HMACSHA256.HashData(Encoding.UTF8.GetBytes("AWS4" + options.SecretAccessKey), Encoding.UTF8.GetBytes(date));
-        key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(options.Region));
-        key = HMACSHA256.HashData(key, "kinesis"u8.ToArray());
-        key = HMACSHA256.HashData(key, "aws4_request"u8.ToArray());
-        var signature = Hex(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
-        request.Headers.Authorization = new AuthenticationHeaderValue(
-            "AWS4-HMAC-SHA256",
-            $"Credential={options.AccessKeyId}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
-    }
-
-    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
 }

@@ -13,8 +13,8 @@ public sealed record SigV4Credential(string AccessKeyId, string SecretAccessKey,
 /// <summary>A request as received: nothing re-encoded, the body as the exact bytes.</summary>
 /// <param name="Path">The request path (percent-decoded or not: it is decoded then re-encoded per segment).</param>
 /// <param name="RawQuery">The query string as received (with or without '?'), or null.</param>
-/// <param name="Headers">The values of a header by lower-case name (host: the Host header, or HTTP/2 :authority),
-/// null when absent.</param>
+/// <param name="Headers">The values of a header by lower-case name (<c>host</c> and <c>:authority</c>: the Host header, or
+/// HTTP/2's :authority), null when absent.</param>
 public sealed record SigV4Request(string Method, string Path, string? RawQuery, Func<string, IReadOnlyList<string?>?> Headers, ReadOnlyMemory<byte> Body);
 
 public enum SigV4Status
@@ -27,8 +27,11 @@ public enum SigV4Status
     ExpiredToken,
 }
 
-/// <summary>The outcome of <see cref="SigV4Verifier.Verify"/>: Ok with the credential, or the AWS error type and message.</summary>
-public sealed record SigV4Result(SigV4Status Status, string? Message, SigV4Credential? Credential = null, string? Region = null)
+/// <summary>The outcome of <see cref="SigV4Verifier.Verify"/> or <see cref="SigV4Verifier.CheckFormat"/>: Ok, or the AWS
+/// error type and message.</summary>
+/// <param name="Credential">The verified key (<see cref="SigV4Verifier.Verify"/> only).</param>
+/// <param name="AccessKeyId">The access key id the request names (also from <see cref="SigV4Verifier.CheckFormat"/>).</param>
+public sealed record SigV4Result(SigV4Status Status, string? Message, SigV4Credential? Credential = null, string? Region = null, string? AccessKeyId = null)
 {
     public bool IsOk => Status == SigV4Status.Ok;
 }
@@ -44,6 +47,7 @@ public sealed class SigV4Verifier
     public const string InvalidTokenMessage = "The security token included in the request is invalid.";
     public const string ExpiredTokenMessage = "The security token included in the request is expired";
     public const string MismatchMessage = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+    public const string BothMechanismsMessage = "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.";
     private const int MaxPresignExpiresSeconds = 604800;
     private const int MaxCachedKeys = 4096;
 
@@ -66,9 +70,69 @@ public sealed class SigV4Verifier
 
     public string Service { get; }
 
+    /// <summary>
+    /// Full verification, in AWS's order: the signature's presence and form (<see cref="CheckFormat"/>), the access key
+    /// and session token, the payload (SHA-256 of the exact body bytes; an <c>X-Amz-Content-Sha256</c> that differs,
+    /// <c>UNSIGNED-PAYLOAD</c> included, is refused, since Kinesis signs every JSON/CBOR payload), the signature, and the
+    /// expiry of temporary credentials.
+    /// </summary>
     public SigV4Result Verify(SigV4Request request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var format = Parse(request, out var parsed);
+        if (!format.IsOk) return format;
+
+        var key = _lookup(parsed.KeyId);
+        if (key is null) return Fail(SigV4Status.UnrecognizedClient, InvalidTokenMessage);
+        if (parsed.Token is not null != key.SessionToken is not null || (parsed.Token is not null && !FixedTimeEquals(parsed.Token, key.SessionToken!)))
+        {
+            return Fail(SigV4Status.UnrecognizedClient, InvalidTokenMessage);
+        }
+
+        // AWS hashes the payload itself (only S3 takes X-Amz-Content-Sha256 on trust or accepts UNSIGNED-PAYLOAD), so a
+        // declared hash that is not the body's cannot have produced a valid signature: the same answer, without the HMACs.
+        var payloadHash = SigV4.PayloadHash(request.Body.Span);
+        if (Header(request, "x-amz-content-sha256") is { } declared && declared != payloadHash) return Fail(SigV4Status.InvalidSignature, MismatchMessage);
+
+        var names = parsed.SignedHeaders.Split(';');
+        var headers = new (string, string)[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var values = request.Headers(names[i]);
+            headers[i] = (names[i], values is null ? "" : SigV4.CanonicalHeaderValue(values));
+        }
+        var query = parsed.Presigned ? SigV4.CanonicalQuery(request.RawQuery, "X-Amz-Signature") : SigV4.CanonicalQuery(request.RawQuery);
+        var canonical = SigV4.CanonicalRequest(request.Method, request.Path, query, headers, parsed.SignedHeaders, payloadHash);
+        var stringToSign = SigV4.StringToSign(parsed.SignedDate, parsed.Scope, canonical);
+        var expected = SigV4.SignatureBytes(SigningKey(key.SecretAccessKey, parsed.ScopeDate, parsed.Region, parsed.Service), stringToSign);
+        if (!SignatureEquals(parsed.Signature, expected)) return Fail(SigV4Status.InvalidSignature, MismatchMessage);
+
+        if (key.Expiration is { } expiration && expiration <= _clock.GetUtcNow()) return Fail(SigV4Status.ExpiredToken, ExpiredTokenMessage);
+        return new SigV4Result(SigV4Status.Ok, null, key, parsed.Region, parsed.KeyId);
+    }
+
+    /// <summary>
+    /// What AWS checks before it looks at the access key: a signature is present (header or presigned query, not both),
+    /// complete, dated within the allowed skew (or the presigned URL's X-Amz-Expires), signs the Host, uses
+    /// AWS4-HMAC-SHA256, and has a credential scope of this service dated the request's day. Ok (with the access key id
+    /// and region, no credential) means "well formed"; the signature itself is not checked (any secret passes).
+    /// </summary>
+    public SigV4Result CheckFormat(SigV4Request request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Parse(request, out _);
+    }
+
+    /// <summary>The fields of a well-formed signature.</summary>
+    private readonly record struct Parsed(
+        bool Presigned, string KeyId, string ScopeDate, string Region, string Service, string SignedHeaders, string Signature, string SignedDate, string? Token)
+    {
+        public string Scope => $"{ScopeDate}/{Region}/{Service}/{SigV4.Terminator}";
+    }
+
+    private SigV4Result Parse(SigV4Request request, out Parsed parsed)
+    {
+        parsed = default;
         var authorization = Header(request, "authorization");
         var query = SigV4.ParseQuery(request.RawQuery);
         string? Query(string name)
@@ -78,10 +142,7 @@ public sealed class SigV4Verifier
         }
 
         var presigned = Query("X-Amz-Algorithm") is not null;
-        if (authorization is not null && presigned)
-        {
-            return Fail(SigV4Status.InvalidSignature, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified");
-        }
+        if (authorization is not null && presigned) return Fail(SigV4Status.InvalidSignature, BothMechanismsMessage);
         if (authorization is null && !presigned) return Fail(SigV4Status.MissingAuthenticationToken, MissingTokenMessage);
 
         string algorithm, credential, signedHeaders, signature, dateText;
@@ -89,19 +150,19 @@ public sealed class SigV4Verifier
         int? expires = null;
         if (!presigned)
         {
-            var parsed = ParseAuthorization(authorization!);
-            algorithm = parsed.Algorithm;
+            var pieces = ParseAuthorization(authorization!);
+            algorithm = pieces.Algorithm;
             var amzDate = Header(request, "x-amz-date");
             var httpDate = Header(request, "date");
             var missing = new StringBuilder();
-            if (parsed.Credential is null) missing.Append("Authorization header requires 'Credential' parameter. ");
-            if (parsed.Signature is null) missing.Append("Authorization header requires 'Signature' parameter. ");
-            if (parsed.SignedHeaders is null) missing.Append("Authorization header requires 'SignedHeaders' parameter. ");
+            if (pieces.Credential is null) missing.Append("Authorization header requires 'Credential' parameter. ");
+            if (pieces.Signature is null) missing.Append("Authorization header requires 'Signature' parameter. ");
+            if (pieces.SignedHeaders is null) missing.Append("Authorization header requires 'SignedHeaders' parameter. ");
             if (amzDate is null && httpDate is null) missing.Append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
             if (missing.Length > 0) return Fail(SigV4Status.IncompleteSignature, missing + "Authorization=" + authorization);
-            credential = parsed.Credential!;
-            signedHeaders = parsed.SignedHeaders!;
-            signature = parsed.Signature!;
+            credential = pieces.Credential!;
+            signedHeaders = pieces.SignedHeaders!;
+            signature = pieces.Signature!;
             dateText = amzDate ?? httpDate!;
             token = Header(request, "x-amz-security-token");
         }
@@ -133,29 +194,6 @@ public sealed class SigV4Verifier
             }
         }
 
-        if (algorithm != SigV4.Algorithm)
-        {
-            return Fail(SigV4Status.IncompleteSignature, $"Unsupported AWS 'algorithm': '{algorithm}'");
-        }
-
-        var scope = credential.Split('/');
-        if (scope.Length != 5 || scope[0].Length == 0)
-        {
-            return Fail(SigV4Status.IncompleteSignature, $"Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'");
-        }
-        if (scope[4] != SigV4.Terminator)
-        {
-            return Fail(SigV4Status.IncompleteSignature, $"Credential should be scoped with a valid terminator: 'aws4_request', not '{scope[4]}'.");
-        }
-        var (keyId, scopeDate, region, service) = (scope[0], scope[1], scope[2], scope[3]);
-
-        var key = _lookup(keyId);
-        if (key is null) return Fail(SigV4Status.UnrecognizedClient, InvalidTokenMessage);
-        if (token is not null != key.SessionToken is not null || (token is not null && !FixedTimeEquals(token, key.SessionToken!)))
-        {
-            return Fail(SigV4Status.UnrecognizedClient, InvalidTokenMessage);
-        }
-
         if (!SigV4.TryParseDate(dateText, out var date))
         {
             return Fail(SigV4Status.IncompleteSignature, $"Date must be in ISO-8601 'basic format'. Got '{dateText}'. See http://en.wikipedia.org/wiki/ISO_8601");
@@ -178,35 +216,31 @@ public sealed class SigV4Verifier
             return Fail(SigV4Status.InvalidSignature, $"Signature expired: {amz} is now earlier than {SigV4.FormatAmzDate(now - MaxSkew)} ({SigV4.FormatAmzDate(now)} - {Minutes(MaxSkew)}.)");
         }
 
-        if (scopeDate != amz[..8])
-        {
-            return Fail(SigV4Status.InvalidSignature, $"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{scopeDate}' != '{amz[..8]}', from '{amz}'.");
-        }
-        if (service != Service)
-        {
-            return Fail(SigV4Status.InvalidSignature, $"Credential should be scoped to correct service: '{Service}'. ");
-        }
-
-        var names = signedHeaders.Split(';');
-        if (Array.IndexOf(names, "host") < 0)
+        if (!SignsHost(signedHeaders))
         {
             return Fail(SigV4Status.InvalidSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
         }
-        var headers = new (string, string)[names.Length];
-        for (var i = 0; i < names.Length; i++)
+        if (algorithm != SigV4.Algorithm)
         {
-            var values = request.Headers(names[i]);
-            headers[i] = (names[i], values is null ? "" : SigV4.CanonicalHeaderValue(values));
+            return Fail(SigV4Status.IncompleteSignature, $"Unsupported AWS 'algorithm': '{algorithm}'");
         }
-        var payloadHash = Header(request, "x-amz-content-sha256") ?? SigV4.PayloadHash(request.Body.Span);
-        var canonical = SigV4.CanonicalRequest(request.Method, request.Path, presigned ? SigV4.CanonicalQuery(request.RawQuery, "X-Amz-Signature") : SigV4.CanonicalQuery(request.RawQuery), headers, signedHeaders, payloadHash);
-        // The string to sign carries the date as sent (X-Amz-Date), or the HTTP Date in the ISO basic format.
-        var stringToSign = SigV4.StringToSign(presigned || Header(request, "x-amz-date") is not null ? dateText : amz, string.Join('/', scope, 1, 4), canonical);
-        var expected = SigV4.SignatureBytes(SigningKey(key.SecretAccessKey, scopeDate, region, service), stringToSign);
-        if (!SignatureEquals(signature, expected)) return Fail(SigV4Status.InvalidSignature, MismatchMessage);
 
-        if (key.Expiration is { } expiration && expiration <= now) return Fail(SigV4Status.ExpiredToken, ExpiredTokenMessage);
-        return new SigV4Result(SigV4Status.Ok, null, key, region);
+        var scope = credential.Split('/');
+        if (scope.Length != 5 || scope[0].Length == 0)
+        {
+            return Fail(SigV4Status.IncompleteSignature, $"Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'");
+        }
+        // Every wrong piece of the scope is named, in one message (the region is not checked: any region is served).
+        var wrong = new List<string>(3);
+        if (scope[3] != Service) wrong.Add($"Credential should be scoped to correct service: '{Service}'.");
+        if (scope[4] != SigV4.Terminator) wrong.Add($"Credential should be scoped with a valid terminator: '{SigV4.Terminator}', not '{scope[4]}'.");
+        if (scope[1] != amz[..8]) wrong.Add($"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{scope[1]}' != '{amz[..8]}', from '{amz}'.");
+        if (wrong.Count > 0) return Fail(SigV4Status.InvalidSignature, string.Join(' ', wrong));
+
+        // The string to sign carries the date as sent (X-Amz-Date), or the HTTP Date in the ISO basic format.
+        var signedDate = presigned || Header(request, "x-amz-date") is not null ? dateText : amz;
+        parsed = new Parsed(presigned, scope[0], scope[1], scope[2], scope[3], signedHeaders, signature, signedDate, token);
+        return new SigV4Result(SigV4Status.Ok, null, null, scope[2], scope[0]);
     }
 
     /// <summary>The signing key, from the cache when the same (secret, date, region, service) was seen before.</summary>
@@ -242,6 +276,17 @@ public sealed class SigV4Verifier
             }
         }
         return (algorithm, credential, signedHeaders, signature);
+    }
+
+    /// <summary>True when the semicolon-separated <paramref name="signedHeaders"/> names <c>host</c> or, as the JS SDK v3
+    /// signs over HTTP/2, <c>:authority</c>.</summary>
+    private static bool SignsHost(string signedHeaders)
+    {
+        foreach (var range in signedHeaders.AsSpan().Split(';'))
+        {
+            if (signedHeaders.AsSpan()[range] is "host" or ":authority") return true;
+        }
+        return false;
     }
 
     private static string? Header(SigV4Request request, string name) =>

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Eddy.Core;
 using Eddy.Protocol;
 using Eddy.Protocol.Auth;
-using Microsoft.Extensions.Primitives;
 
 namespace Eddy.Server.Auth;
 
@@ -54,31 +53,8 @@ public sealed class AuthFilter : IRequestFilter
 
     private AccessKey Authenticate(RequestInfo request)
     {
-        var http = request.Http.Request;
-        var headers = http.Headers;
-        var signed = new SigV4Request(
-            http.Method,
-            (http.PathBase + http.Path).Value is { Length: > 0 } path ? path : "/",
-            http.QueryString.Value,
-            name =>
-            {
-                if (headers.TryGetValue(name, out var values)) return values;
-                // HTTP/2 carries the host as :authority.
-                if (name == "host" && http.Host.HasValue) return new StringValues(http.Host.Value);
-                return null;
-            },
-            request.RawBody);
-        var result = _verifier.Verify(signed);
-        if (result.IsOk) return _credentials.Find(result.Credential!.AccessKeyId)!;
-        var code = result.Status switch
-        {
-            SigV4Status.MissingAuthenticationToken => ErrorCode.MissingAuthenticationTokenException,
-            SigV4Status.IncompleteSignature => ErrorCode.IncompleteSignatureException,
-            SigV4Status.UnrecognizedClient => ErrorCode.UnrecognizedClientException,
-            SigV4Status.ExpiredToken => ErrorCode.ExpiredTokenException,
-            _ => ErrorCode.InvalidSignatureException,
-        };
-        throw new KinesisException(code, result.Message);
+        var result = _verifier.Verify(SigV4Http.RequestOf(request));
+        return result.IsOk ? _credentials.Find(result.Credential!.AccessKeyId)! : throw SigV4Http.Refusal(result, request);
     }
 
     /// <summary>The ARN an action is authorized against: the consumer for consumer actions (when named by ARN), the

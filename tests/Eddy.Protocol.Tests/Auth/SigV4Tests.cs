@@ -70,12 +70,59 @@ public sealed class SigV4Tests
         Assert.Equal(SigV4Status.InvalidSignature, Verifier(secret: "not-the-secret").Verify(KinesisRequest()).Status);
 
     [Fact]
-    public void ContentSha256HeaderStandsForTheBody()
+    public void ContentSha256HeaderMustBeTheBodysHash()
     {
         var headers = KinesisHeaders();
         headers["x-amz-content-sha256"] = "969d7763523ead89898f6c180599146c8a508b24c5b7780e64052bcf40d7b1e4";
-        // The header's value is used, not the body's hash; it is not a signed header here, so the signature holds.
-        Assert.True(Verifier().Verify(Request("POST", headers, "other body")).IsOk);
+        Assert.True(Verifier().Verify(Request("POST", headers, KinesisBody)).IsOk);
+        // The declared hash is not taken on trust: another body under the same (unsigned) header is refused.
+        var other = Verifier().Verify(Request("POST", headers, "other body"));
+        Assert.Equal(SigV4Status.InvalidSignature, other.Status);
+        Assert.Equal(SigV4Verifier.MismatchMessage, other.Message);
+    }
+
+    [Fact]
+    public void ReplayWithATamperedBodyUnderASignedContentSha256IsRefused()
+    {
+        // A client that signs X-Amz-Content-Sha256 (as the JS SDK v3 does); the captured request is replayed with other Data.
+        const string body = "{\"StreamName\":\"s\",\"Data\":\"AQID\",\"PartitionKey\":\"k\"}";
+        var headers = Signed(body, withContentSha256: true);
+        Assert.True(Verifier().Verify(Request("POST", headers, body)).IsOk);
+        var replay = Verifier().Verify(Request("POST", headers, body.Replace("AQID", "BBBB", StringComparison.Ordinal)));
+        Assert.Equal(SigV4Status.InvalidSignature, replay.Status);
+        Assert.Equal(SigV4Verifier.MismatchMessage, replay.Message);
+    }
+
+    [Fact]
+    public void UnsignedPayloadIsRefusedForKinesisBodies()
+    {
+        // Correctly signed with the right secret, but over UNSIGNED-PAYLOAD: AWS signs every Kinesis payload.
+        var headers = Signed(KinesisBody, payloadHash: SigV4.UnsignedPayload);
+        headers["x-amz-content-sha256"] = SigV4.UnsignedPayload;
+        var result = Verifier().Verify(Request("POST", headers, KinesisBody));
+        Assert.Equal(SigV4Status.InvalidSignature, result.Status);
+        Assert.Equal(SigV4Verifier.MismatchMessage, result.Message);
+    }
+
+    [Fact]
+    public void PresignedUrlsSignTheBodyToo()
+    {
+        var url = Presigned(SigV4.PayloadHash(Encoding.UTF8.GetBytes(KinesisBody)));
+        var host = new Dictionary<string, string> { ["host"] = "kinesis.us-east-1.amazonaws.com" };
+        Assert.True(Verifier().Verify(Request("POST", host, KinesisBody, url)).IsOk);
+        Assert.Equal(SigV4Status.InvalidSignature, Verifier().Verify(Request("POST", host, "{\"StreamName\":\"other\"}", url)).Status);
+
+        // The same replay with the original hash declared in X-Amz-Content-Sha256.
+        var declared = new Dictionary<string, string>(host) { ["x-amz-content-sha256"] = SigV4.PayloadHash(Encoding.UTF8.GetBytes(KinesisBody)) };
+        Assert.Equal(SigV4Status.InvalidSignature, Verifier().Verify(Request("POST", declared, "{\"StreamName\":\"other\"}", url)).Status);
+
+        // A presigner that leaves the payload unsigned (S3 style) does not authorize a Kinesis body.
+        var unsigned = Presigned(SigV4.UnsignedPayload);
+        var result = Verifier().Verify(Request("POST", host, KinesisBody, unsigned));
+        Assert.Equal(SigV4Status.InvalidSignature, result.Status);
+        Assert.Equal(SigV4Verifier.MismatchMessage, result.Message);
+        var declaredUnsigned = new Dictionary<string, string>(host) { ["x-amz-content-sha256"] = SigV4.UnsignedPayload };
+        Assert.Equal(SigV4Status.InvalidSignature, Verifier().Verify(Request("POST", declaredUnsigned, KinesisBody, unsigned)).Status);
     }
 
     [Fact]
@@ -146,8 +193,9 @@ public sealed class SigV4Tests
     [Fact]
     public void BothHeaderAndQueryIsInvalid()
     {
-        var result = Verifier().Verify(Request("POST", KinesisHeaders(), KinesisBody, "?X-Amz-Algorithm=AWS4-HMAC-SHA256"));
+        var result = Verifier().Verify(Request("POST", KinesisHeaders(), KinesisBody, "?X-Amz-Algorithm"));
         Assert.Equal(SigV4Status.InvalidSignature, result.Status);
+        Assert.Equal("Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.", result.Message);
     }
 
     [Fact]
@@ -170,12 +218,9 @@ public sealed class SigV4Tests
     [Fact]
     public void PresignedQuery()
     {
-        // Sign the Kinesis example as a presigned URL: the auth parameters (but the signature) are in the canonical query.
-        var query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fkinesis%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host";
-        var canonical = SigV4.CanonicalRequest("POST", "/", SigV4.CanonicalQuery(query), [("host", "kinesis.us-east-1.amazonaws.com")], "host", SigV4.PayloadHash(Encoding.UTF8.GetBytes(KinesisBody)));
-        var signature = SigV4.Signature(SigV4.SigningKey(Secret, "20150830", "us-east-1", "kinesis"), SigV4.StringToSign("20150830T123600Z", "20150830/us-east-1/kinesis/aws4_request", canonical));
+        // The Kinesis example as a presigned URL: the auth parameters (but the signature) are in the canonical query.
         var headers = new Dictionary<string, string> { ["host"] = "kinesis.us-east-1.amazonaws.com" };
-        var url = "?" + query + "&X-Amz-Signature=" + signature;
+        var url = Presigned(SigV4.PayloadHash(Encoding.UTF8.GetBytes(KinesisBody)));
         Assert.True(Verifier().Verify(Request("POST", headers, KinesisBody, url)).IsOk);
         Assert.Equal(SigV4Status.InvalidSignature, Verifier().Verify(Request("POST", headers, KinesisBody + " ", url)).Status);
         var late = Verifier(now: s_requestTime.AddSeconds(301)).Verify(Request("POST", headers, KinesisBody, url));
@@ -183,6 +228,121 @@ public sealed class SigV4Tests
         Assert.StartsWith("Signature expired: 20150830T123600Z", late.Message, StringComparison.Ordinal);
         var incomplete = Verifier().Verify(Request("POST", headers, KinesisBody, "?X-Amz-Algorithm=AWS4-HMAC-SHA256"));
         Assert.Equal(SigV4Status.IncompleteSignature, incomplete.Status);
+    }
+
+    [Fact]
+    public void FormatCheckAcceptsAnyKeyAndSecret()
+    {
+        var headers = Signed(KinesisBody, secret: "any secret at all");
+        headers["authorization"] = headers["authorization"].Replace("AKIDEXAMPLE", "anybody", StringComparison.Ordinal);
+        var result = Verifier().CheckFormat(Request("POST", headers, KinesisBody));
+        Assert.True(result.IsOk, result.Message);
+        Assert.Equal(("anybody", "us-east-1"), (result.AccessKeyId, result.Region));
+        Assert.Null(result.Credential);
+        // The signature is not checked at all: a made-up one of the right form passes.
+        headers["authorization"] = "AWS4-HMAC-SHA256 Credential=k/20150830/eu-west-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + new string('0', 64);
+        Assert.True(Verifier().CheckFormat(Request("POST", headers, KinesisBody)).IsOk);
+    }
+
+    public static TheoryData<string?, string?, string?, SigV4Status, string> Malformed => new()
+    {
+        { null, null, null, SigV4Status.MissingAuthenticationToken, "Missing Authentication Token" },
+        {
+            "X", null, "", SigV4Status.IncompleteSignature,
+            "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. " +
+            "Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. " +
+            "Authorization=X"
+        },
+        { "AWS4- Signature=b Credential=a", null, "a", SigV4Status.IncompleteSignature, "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b Credential=a" },
+        { "AWS4- Signature=b,Credential=a", null, "a", SigV4Status.IncompleteSignature, "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b,Credential=a" },
+        { "X", "?X-Amz-Algorithm", null, SigV4Status.InvalidSignature, "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header." },
+        { null, "?X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d", null, SigV4Status.MissingAuthenticationToken, "Missing Authentication Token" },
+        {
+            null, "?X-Amz-Algorithm", null, SigV4Status.IncompleteSignature,
+            "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string parameters must include 'X-Amz-Credential'. " +
+            "AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. " +
+            "AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters."
+        },
+        {
+            null, "?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d", null, SigV4Status.IncompleteSignature,
+            "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters."
+        },
+        { "AWS4-HMAC-SHA256 Credential=a/b/c/d, SignedHeaders=host, Signature=s", null, "201", SigV4Status.IncompleteSignature, "Date must be in ISO-8601 'basic format'. Got '201'. See http://en.wikipedia.org/wiki/ISO_8601" },
+        {
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kinesis/aws4_request, SignedHeaders=x-amz-date, Signature=s", null, null,
+            SigV4Status.InvalidSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        },
+        {
+            "AWS4-HMAC-SHA512 Credential=AKIDEXAMPLE/20150830/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=s", null, null,
+            SigV4Status.IncompleteSignature, "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'"
+        },
+        {
+            "AWS4-HMAC-SHA256 Credential=a/b/c/d, SignedHeaders=host, Signature=s", null, null,
+            SigV4Status.IncompleteSignature, "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got 'a/b/c/d'"
+        },
+        {
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150831/us-east-1/dynamodb/aws4_requests, SignedHeaders=host, Signature=s", null, null,
+            SigV4Status.InvalidSignature,
+            "Credential should be scoped to correct service: 'kinesis'. Credential should be scoped with a valid terminator: 'aws4_request', not 'aws4_requests'. " +
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != '20150830', from '20150830T123600Z'."
+        },
+    };
+
+    /// <summary>AWS's answers to missing and malformed signatures, before any key is looked at: the same from the format
+    /// check (any credentials) and from full verification.</summary>
+    /// <param name="date">Replaces X-Amz-Date by a Date header of this value ("" = neither header); null keeps X-Amz-Date.</param>
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void MalformedSignaturesGetAwsAnswers(string? authorization, string? query, string? date, SigV4Status status, string message)
+    {
+        var headers = KinesisHeaders();
+        if (authorization is null) headers.Remove("authorization");
+        else headers["authorization"] = authorization;
+        if (date is not null)
+        {
+            headers.Remove("x-amz-date");
+            if (date.Length > 0) headers["date"] = date;
+        }
+        var request = Request("POST", headers, KinesisBody, query);
+        foreach (var result in (SigV4Result[])[Verifier().CheckFormat(request), Verifier().Verify(request)])
+        {
+            Assert.Equal(status, result.Status);
+            Assert.Equal(message, result.Message);
+        }
+    }
+
+    [Fact]
+    public void FormatCheckKeepsTheClockSkew()
+    {
+        var result = Verifier(now: s_requestTime.AddMinutes(6)).CheckFormat(Request("POST", Signed(KinesisBody, secret: "any"), KinesisBody));
+        Assert.Equal(SigV4Status.InvalidSignature, result.Status);
+        Assert.Equal("Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z (20150830T124200Z - 5 min.)", result.Message);
+    }
+
+    /// <summary>A ListStreams the JS SDK v3 (3.1142) sent over HTTP/2 with key and secret "test", as captured: it signs
+    /// <c>:authority</c> rather than <c>host</c>, and declares X-Amz-Content-Sha256.</summary>
+    [Fact]
+    public void JsSdkHttp2RequestSigningAuthorityVerifies()
+    {
+        var headers = new Dictionary<string, string>
+        {
+            [":authority"] = "127.0.0.1:45229",
+            ["content-type"] = "application/x-amz-json-1.1",
+            ["x-amz-target"] = "Kinesis_20131202.ListStreams",
+            ["content-length"] = "2",
+            ["x-amz-user-agent"] = "aws-sdk-js/3.1142.0",
+            ["amz-sdk-invocation-id"] = "88698fb0-5381-4302-8e78-c0723ec7f065",
+            ["amz-sdk-request"] = "attempt=1; max=3",
+            ["x-amz-date"] = "20261204T165435Z",
+            ["x-amz-content-sha256"] = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+            ["authorization"] = "AWS4-HMAC-SHA256 Credential=test/20261204/us-east-1/kinesis/aws4_request, " +
+                "SignedHeaders=:authority;amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;x-amz-content-sha256;x-amz-date;x-amz-target;x-amz-user-agent, " +
+                "Signature=ac85e0ec80a584cc561a43bae3540588c63baed65eaf638f618ccbebf5ce7020",
+        };
+        var verifier = new SigV4Verifier(id => id == "test" ? new SigV4Credential(id, "test") : null, TimeSpan.FromMinutes(5), clock: new FixedClock(new DateTimeOffset(2026, 12, 4, 16, 54, 35, TimeSpan.Zero)));
+        var result = verifier.Verify(Request("POST", headers, "{}"));
+        Assert.True(result.IsOk, result.Message);
+        Assert.Equal(SigV4Status.InvalidSignature, verifier.Verify(Request("POST", headers, "{ }")).Status);
     }
 
     [Fact]
@@ -198,6 +358,31 @@ public sealed class SigV4Tests
     {
         var verifier = Verifier();
         Assert.Same(verifier.SigningKey(Secret, "20150830", "us-east-1", "kinesis"), verifier.SigningKey(Secret, "20150830", "us-east-1", "kinesis"));
+    }
+
+    /// <summary>The Kinesis example's headers signed over <paramref name="body"/> at the example's time (with the secret
+    /// <paramref name="secret"/>), optionally declaring and signing X-Amz-Content-Sha256.</summary>
+    private static Dictionary<string, string> Signed(string body, bool withContentSha256 = false, string? payloadHash = null, string secret = Secret)
+    {
+        var headers = KinesisHeaders();
+        headers.Remove("authorization");
+        var hash = payloadHash ?? SigV4.PayloadHash(Encoding.UTF8.GetBytes(body));
+        if (withContentSha256) headers["x-amz-content-sha256"] = hash;
+        var names = headers.Keys.Order(StringComparer.Ordinal).ToArray();
+        var signedHeaders = string.Join(';', names);
+        var canonical = SigV4.CanonicalRequest("POST", "/", "", names.Select(n => (n, headers[n])), signedHeaders, hash);
+        var signature = SigV4.Signature(SigV4.SigningKey(secret, "20150830", "us-east-1", "kinesis"), SigV4.StringToSign("20150830T123600Z", "20150830/us-east-1/kinesis/aws4_request", canonical));
+        headers["authorization"] = $"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kinesis/aws4_request, SignedHeaders={signedHeaders}, Signature={signature}";
+        return headers;
+    }
+
+    /// <summary>A presigned query (signing only the host) over <paramref name="payloadHash"/>.</summary>
+    private static string Presigned(string payloadHash)
+    {
+        var query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fkinesis%2Faws4_request&X-Amz-Date=20150830T123600Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host";
+        var canonical = SigV4.CanonicalRequest("POST", "/", SigV4.CanonicalQuery(query), [("host", "kinesis.us-east-1.amazonaws.com")], "host", payloadHash);
+        var signature = SigV4.Signature(SigV4.SigningKey(Secret, "20150830", "us-east-1", "kinesis"), SigV4.StringToSign("20150830T123600Z", "20150830/us-east-1/kinesis/aws4_request", canonical));
+        return "?" + query + "&X-Amz-Signature=" + signature;
     }
 
     private static SigV4Verifier Verifier(SigV4Credential? credential = null, string secret = Secret, string service = "kinesis", DateTimeOffset? now = null) =>
