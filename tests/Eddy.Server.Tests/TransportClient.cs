@@ -16,8 +16,8 @@ internal static class TransportClient
     public static readonly byte[] EmptySettingsFrame = [0, 0, 0, 4, 0, 0, 0, 0, 0];
 
     /// <summary>A complete HTTP/1.1 ListStreams request; with <paramref name="close"/> it asks the server to close afterwards.</summary>
-    public static byte[] ListStreamsHttp1(bool close) => Encoding.ASCII.GetBytes(
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n" +
+    public static byte[] ListStreamsHttp1(bool close, string host = "127.0.0.1") => Encoding.ASCII.GetBytes(
+        $"POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n" +
         "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n{}");
 
     public static async Task<Socket> ConnectAsync(Uri endpoint)
