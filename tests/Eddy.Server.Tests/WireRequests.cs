@@ -4,7 +4,7 @@ using Eddy.Testing;
 namespace Eddy.Server.Tests;
 
 /// <summary>
-/// The one place the wire-level tests (<see cref="HttpEdgeTests"/>) build requests: SigV4
+/// The one place the wire-level tests (<see cref="HttpEdgeTests"/>, <see cref="FuzzTests"/>) build requests: SigV4
 /// signed with any credentials, content type and target sent exactly as given (null: no header).
 /// </summary>
 internal static class WireRequests
