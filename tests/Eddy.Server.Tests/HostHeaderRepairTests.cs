@@ -66,14 +66,27 @@ public sealed class HostHeaderRepairTests
     [InlineData("Content-Length: x\r\n")]
     [InlineData(" folded\r\n")]
     [InlineData("Upgrade: h2c\r\n")]
+    [InlineData("Content-Length: {2000 zeros}5\r\n")] // longer than a line the framing keeps
     public void Framing_it_cannot_follow_stops_all_rewriting(string header)
     {
-        var text = "POST / HTTP/1.1\r\n" + header + "\r\nGET / HTTP/1.1\r\nHost: http://later/\r\n\r\n";
+        var text = "POST / HTTP/1.1\r\n" + header.Replace("{2000 zeros}", new string('0', 2000), StringComparison.Ordinal) +
+            "\r\nGET / HTTP/1.1\r\nHost: http://later/\r\n\r\n";
         var data = Encoding.ASCII.GetBytes(text);
         var framing = new Http1Framing();
         framing.Feed(Sequences.Segmented(data));
         Assert.False(framing.Following);
         Assert.Equal(text, Encoding.ASCII.GetString(data));
+    }
+
+    [Fact]
+    public void A_header_line_longer_than_the_framing_keeps_is_passed_over()
+    {
+        var text = "GET / HTTP/1.1\r\nX-Long: " + new string('l', 5000) + "\r\nHost: http://h/\r\n\r\n";
+        var data = Encoding.ASCII.GetBytes(text);
+        var framing = new Http1Framing();
+        framing.Feed(Sequences.Segmented(data, 100, 2000, 4000));
+        Assert.True(framing.Following);
+        Assert.Equal(text.Replace("Host: http://h/\r", "Host:        h \r", StringComparison.Ordinal), Encoding.ASCII.GetString(data));
     }
 
     [Fact]

@@ -107,8 +107,9 @@ internal static class HostHeaderRepair
 /// </summary>
 internal sealed class Http1Framing
 {
-    /// <summary>Longest line remembered; longer header lines are passed over (Kestrel limits header blocks to 32 KiB).</summary>
-    private const int MaxLine = 8 * 1024;
+    /// <summary>Longest line remembered. A longer header line is passed over, unless it is one of the headers that
+    /// decide the framing (then the framing stops); a longer chunk-size line stops it too.</summary>
+    private const int MaxLine = 1024;
 
     private enum State { RequestLine, Header, Body, ChunkSize, ChunkData, ChunkEnd, Trailer, Stopped }
 
@@ -197,6 +198,7 @@ internal sealed class Http1Framing
                 }
 
                 if (!truncated) OnHeader(line, buffer);
+                else if (IsFramingHeader(line)) _state = State.Stopped;
                 return;
             case State.ChunkSize:
                 OnChunkSize(line, truncated);
@@ -267,6 +269,12 @@ internal sealed class Http1Framing
             _state = State.Stopped; // after an upgrade the connection is no longer HTTP/1.1
         }
     }
+
+    private static bool IsFramingHeader(ReadOnlySpan<byte> line) =>
+        StartsWithIgnoreCase(line, "content-length"u8) || StartsWithIgnoreCase(line, "transfer-encoding"u8) || StartsWithIgnoreCase(line, "upgrade"u8);
+
+    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> line, ReadOnlySpan<byte> prefix) =>
+        line.Length >= prefix.Length && Ascii.EqualsIgnoreCase(line[..prefix.Length], prefix);
 
     private void OnChunkSize(ReadOnlySpan<byte> line, bool truncated)
     {
