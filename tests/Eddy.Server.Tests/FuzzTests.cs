@@ -81,8 +81,8 @@ public sealed class FuzzServerFixture : IAsyncLifetime
 /// <remarks>
 /// The seed is fixed (<see cref="Seed"/>), printed, and part of every failure message with the case number and the
 /// bytes sent; <c>EDDY_FUZZ_SEED=N</c> runs another seed. Each fact draws from its own generator, so it replays alone.
-/// The only 5xx allowed is Kestrel's 505 to a request line whose version is not HTTP/1.x (AWS's load balancers answer
-/// the same); those cases are generated on purpose and marked.
+/// The only 5xx allowed is Kestrel's 505 to a request line whose version is not HTTP/1.x (HTTP's own answer, given
+/// before Eddy sees the request); those cases are generated on purpose and marked.
 /// </remarks>
 [Collection(Name)]
 public sealed class FuzzTests(FuzzServerFixture fixture, ITestOutputHelper output) : IClassFixture<FuzzServerFixture>
