@@ -30,14 +30,27 @@ public enum ErrorCode
 }
 
 /// <summary>A domain error that crosses the wire as an AWS-shaped error.</summary>
+/// <remarks><see cref="Message"/> is exactly what the client is told: never .NET's default text ("Exception of type
+/// ..."); empty when AWS sends no message (a bare <c>SerializationException</c>). An <c>InternalFailure</c> always
+/// carries one, <see cref="InternalFailureMessage"/> unless given.</remarks>
 public sealed class KinesisException(ErrorCode code, string? message) : Exception(message)
 {
-    /// <summary>AWS's message for an InternalFailure (the whole call, or one record of a PutRecords).</summary>
+    /// <summary>AWS's message for <c>InternalFailure</c>; the one place it is spelled.</summary>
     public const string InternalFailureMessage = "Internal service failure.";
+
+    private readonly string? _message = string.IsNullOrEmpty(message)
+        ? code == ErrorCode.InternalFailure ? InternalFailureMessage : null
+        : message;
 
     public ErrorCode Code { get; } = code;
 
-    public static KinesisException Internal() => new(ErrorCode.InternalFailure, InternalFailureMessage);
+    /// <summary>The message for the client, or null when the error goes out without one.</summary>
+    public string? ErrorMessage => _message;
+
+    public override string Message => _message ?? "";
+
+    /// <summary><c>InternalFailure</c> with AWS's message (HTTP 500).</summary>
+    public static KinesisException InternalFailure() => new(ErrorCode.InternalFailure, InternalFailureMessage);
 
     public static KinesisException StreamNotFound(string stream, string account) =>
         new(ErrorCode.ResourceNotFoundException, $"Stream {stream} under account {account} not found.");

@@ -99,7 +99,11 @@ public static class EddyApplication
             k.Limits.Http2.MaxFrameSize = Http2MaxFrame;
 
             // Bound in this order, so the cleartext address is reported first.
-            k.Listen(cleartext.Http1, l => l.Protocols = HttpProtocols.Http1);
+            k.Listen(cleartext.Http1, l =>
+            {
+                l.Protocols = HttpProtocols.Http1;
+                l.Use(next => connection => HostHeaderRepair.RunAsync(connection, next));
+            });
             k.Listen(cleartext.Http2, l => l.Protocols = HttpProtocols.Http2);
             if (tls is not null)
             {

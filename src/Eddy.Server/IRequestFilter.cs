@@ -75,8 +75,9 @@ public sealed class RequestInfo(HttpContext http, KinesisAction action, ReadOnly
                 else reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // not JSON, or a string that is not text: the endpoint rejects such bodies; a filter sees no target
         }
         return (name, arn, consumer, resource);
     }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Frozen;
-using System.Text;
 using System.Text.Json;
 using Eddy.Core;
 using Eddy.Protocol;
@@ -9,14 +8,15 @@ using Eddy.Protocol.Model;
 using Eddy.Server.Handlers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Net.Http.Headers;
 
 namespace Eddy.Server;
 
 /// <summary>
-/// The Kinesis JSON 1.1 endpoint (<c>POST /</c> with <c>X-Amz-Target: Kinesis_20131202.&lt;Action&gt;</c>). Checks run in
-/// AWS's order: method, content type, target, body parse, type check (SerializationException), constraints
-/// (ValidationException), then the action's business rules. Every response carries <c>x-amzn-RequestId</c>.
+/// The Kinesis endpoint (<c>POST /</c> with <c>X-Amz-Target: Kinesis_20131202.&lt;Action&gt;</c>, JSON 1.1 or CBOR).
+/// Checks run in AWS's order (as measured against AWS by kinesalite's suite): CORS preflight, method, body read,
+/// empty body, content type, body parse, legacy <c>application/json</c>, target, then the request filters
+/// (authentication), type check (SerializationException), constraints (ValidationException) and the action's business
+/// rules. Every response carries <c>x-amzn-RequestId</c>, and all but a CORS preflight <c>x-amz-id-2</c>.
 /// </summary>
 public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IRequestFilter> filters, ILogger<KinesisEndpoint> logger)
 {
@@ -25,52 +25,87 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
     /// <summary>Largest request body: a 10 MiB PutRecords (large records) is ~13.4 MiB in base64.</summary>
     public const int MaxBodyBytes = 16 * 1024 * 1024;
     private const string JsonContentType = "application/x-amz-json-1.1";
+    private const string LegacyJsonContentType = "application/json";
 
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var response = context.Response;
         response.Headers["x-amzn-RequestId"] = Guid.NewGuid().ToString();
+        var origin = request.Headers.Origin.Count > 0;
+        if (origin && HttpMethods.IsOptions(request.Method))
+        {
+            EdgeResponses.Preflight(request, response);
+            return;
+        }
+        response.Headers["x-amz-id-2"] = EdgeResponses.ExtendedRequestId();
+        if (origin) EdgeResponses.AllowOrigin(response);
         if (!HttpMethods.IsPost(request.Method))
         {
-            await WriteXmlAsync(response, 403, "<AccessDeniedException><Message>Unable to determine service/operation name to be authorized</Message></AccessDeniedException>").ConfigureAwait(false);
-            return;
-        }
-        var format = FormatOf(request.ContentType);
-        if (format == WireFormat.None)
-        {
-            await WriteXmlAsync(response, 404, "<UnknownOperationException/>").ConfigureAwait(false);
-            return;
-        }
-        var action = KinesisTarget.Parse(request.Headers["X-Amz-Target"].ToString());
-        var cbor = format == WireFormat.Cbor;
-        if (action == KinesisAction.Unknown)
-        {
-            await WriteErrorAsync(response, ErrorCode.UnknownOperationException, null, cbor).ConfigureAwait(false);
+            await EdgeResponses.WriteAccessDeniedAsync(response).ConfigureAwait(false);
             return;
         }
 
-        var (buffer, length) = await ReadBodyAsync(request).ConfigureAwait(false);
-        using var output = new PooledBufferWriter();
-        PooledBufferWriter? transcoded = null;
+        var format = FormatOf(request.ContentType);
+        var target = request.Headers["X-Amz-Target"].ToString();
+        var action = KinesisTarget.Parse(target);
+        // Answers before the body is understood go out in JSON only to a JSON 1.1 request, in CBOR otherwise (AWS).
+        var early = format == WireFormat.Json ? WireFormat.Json : WireFormat.Cbor;
+        byte[] buffer;
+        int length;
         try
         {
-            if (length == 0) throw new KinesisException(ErrorCode.SerializationException, null);
+            (buffer, length) = await ReadBodyAsync(request).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BadHttpRequestException or IOException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Bad chunked framing, a truncated body, a body over MaxBodyBytes: Kestrel closes the connection after this.
+            var tooLarge = e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge };
+            await WriteErrorAsync(response, ErrorCode.SerializationException,
+                tooLarge ? $"Request body too large: the limit is {MaxBodyBytes} bytes." : null, early,
+                tooLarge ? StatusCodes.Status413PayloadTooLarge : null).ConfigureAwait(false);
+            return;
+        }
+
+        using var output = new PooledBufferWriter();
+        PooledBufferWriter? transcoded = null;
+        var wire = early;
+        try
+        {
             ReadOnlyMemory<byte> body = buffer.AsMemory(0, length);
-            if (cbor)
+            if (length == 0)
+            {
+                throw new KinesisException(action == KinesisAction.Unknown ? ErrorCode.UnknownOperationException : ErrorCode.SerializationException, null);
+            }
+            if (format == WireFormat.None)
+            {
+                await EdgeResponses.WriteUnknownContentTypeAsync(response, target).ConfigureAwait(false);
+                return;
+            }
+            wire = format;
+            if (format == WireFormat.LegacyJson)
+            {
+                // The pre-JSON-1.1 protocol: AWS answers in its envelope and goes no further.
+                throw IsJsonObject(body.Span)
+                    ? new KinesisException(ErrorCode.UnknownOperationException, null)
+                    : new KinesisException(ErrorCode.SerializationException, null);
+            }
+            if (format == WireFormat.Cbor)
             {
                 // CBOR is transcoded to the JSON body it stands for, guided by the model, and handled as JSON.
                 transcoded = new PooledBufferWriter(length * 2);
-                try { CborJson.ToJson(body.Span, s_shapes[action].Input, transcoded); }
+                try { CborJson.ToJson(body.Span, action == KinesisAction.Unknown ? null : s_shapes[action].Input, transcoded); }
                 catch (CborException e) { throw new KinesisException(ErrorCode.SerializationException, e.Message); }
                 body = transcoded.WrittenMemory;
             }
-            if (_filters.Length > 0)
+            else if (action == KinesisAction.Unknown && !IsJsonObject(body.Span))
             {
-                var info = new RequestInfo(context, action, buffer.AsMemory(0, length), body);
-                foreach (var filter in _filters) await filter.OnRequestAsync(info).ConfigureAwait(false);
+                throw new KinesisException(ErrorCode.SerializationException, null);
             }
-            var call = await DispatchAsync(action, body, output, context, cbor).ConfigureAwait(false);
+            if (action == KinesisAction.Unknown) throw new KinesisException(ErrorCode.UnknownOperationException, null);
+
+            var cbor = format == WireFormat.Cbor;
+            var call = await DispatchAsync(action, buffer.AsMemory(0, length), body, output, context, cbor).ConfigureAwait(false);
             if (call.Streamed) return;
             call.Flush();
             response.StatusCode = 200;
@@ -87,7 +122,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
         }
         catch (KinesisException e) when (!response.HasStarted)
         {
-            await WriteErrorAsync(response, e.Code, e.Message.Length == 0 ? null : e.Message, cbor).ConfigureAwait(false);
+            await WriteErrorAsync(response, e.Code, e.ErrorMessage, wire).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -96,7 +131,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
         catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
         {
             LogInternalFailure(logger, action, e);
-            if (!response.HasStarted) await WriteErrorAsync(response, ErrorCode.InternalFailure, null, cbor).ConfigureAwait(false);
+            if (!response.HasStarted) await WriteErrorAsync(response, ErrorCode.InternalFailure, KinesisException.InternalFailureMessage, wire).ConfigureAwait(false);
         }
         finally
         {
@@ -117,7 +152,9 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
         Enum.GetValues<KinesisAction>().Where(a => a != KinesisAction.Unknown).ToFrozenDictionary(a => a, a =>
             ServiceModel.Kinesis.TryGetOperation(a.ToString(), out var op) ? (op.Input, op.Output) : ((Shape?)null, (Shape?)null));
 
-    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> body, PooledBufferWriter output, HttpContext context, bool cbor)
+    /// <summary>Parses the body, runs the request filters, validates and runs the action. A body that does not parse
+    /// is refused before the filters, a body that breaks the model after them, as AWS checks.</summary>
+    private async Task<Call> DispatchAsync(KinesisAction action, ReadOnlyMemory<byte> raw, ReadOnlyMemory<byte> body, PooledBufferWriter output, HttpContext context, bool cbor)
     {
         if (action is KinesisAction.PutRecords or KinesisAction.PutRecord)
         {
@@ -128,9 +165,12 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
                 var many = action == KinesisAction.PutRecords;
                 if (!PutRecordsReader.TryParse(body, many, data, put))
                 {
-                    ThrowModelError(action, body);
+                    using var refused = Parse(body);
+                    await FilterAsync(context, action, raw, body).ConfigureAwait(false);
+                    if (RequestValidator.Validate(action.ToString(), refused.RootElement) is { } modelError) throw ToException(modelError);
                     throw new KinesisException(ErrorCode.SerializationException, "The request body could not be parsed.");
                 }
+                await FilterAsync(context, action, raw, body).ConfigureAwait(false);
                 var call = new Call(engine, default, output, context) { Cbor = cbor };
                 if (many) await PutRecords.HandleAsync(call, put).ConfigureAwait(false);
                 else await PutRecord.HandleAsync(call, put).ConfigureAwait(false);
@@ -143,6 +183,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
         }
 
         using var document = Parse(body);
+        await FilterAsync(context, action, raw, body).ConfigureAwait(false);
         var root = document.RootElement;
         if (RequestValidator.Validate(action.ToString(), root) is { } error) throw ToException(error);
         var c = new Call(engine, root, output, context) { Cbor = cbor };
@@ -190,19 +231,24 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
         return c;
     }
 
-    /// <summary>Runs the generic model validator over a body the fast path refused, throwing AWS's error for it.</summary>
-    private static void ThrowModelError(KinesisAction action, ReadOnlyMemory<byte> body)
+    private ValueTask FilterAsync(HttpContext context, KinesisAction action, ReadOnlyMemory<byte> raw, ReadOnlyMemory<byte> body)
     {
-        using var document = Parse(body);
-        if (RequestValidator.Validate(action.ToString(), document.RootElement) is { } error) throw ToException(error);
+        if (_filters.Length == 0) return ValueTask.CompletedTask;
+        return RunFiltersAsync(new RequestInfo(context, action, raw, body));
+
+        async ValueTask RunFiltersAsync(RequestInfo info)
+        {
+            foreach (var filter in _filters) await filter.OnRequestAsync(info).ConfigureAwait(false);
+        }
     }
 
+    /// <summary>The body as a JSON object whose strings are all text; anything else is AWS's bare SerializationException.</summary>
     private static JsonDocument Parse(ReadOnlyMemory<byte> body)
     {
         try
         {
             var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind == JsonValueKind.Object) return document;
+            if (document.RootElement.ValueKind == JsonValueKind.Object && JsonStrings.AllValid(body.Span)) return document;
             document.Dispose();
         }
         catch (JsonException)
@@ -211,46 +257,67 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
         throw new KinesisException(ErrorCode.SerializationException, null);
     }
 
+    private static bool IsJsonObject(ReadOnlySpan<byte> body)
+    {
+        var start = body.IndexOfAnyExcept(" \t\r\n"u8);
+        return start >= 0 && body[start] == (byte)'{' && JsonStrings.AllValid(body);
+    }
+
     private static KinesisException ToException(ProtocolError error) =>
         new(Enum.TryParse<ErrorCode>(error.Type, out var code) ? code : ErrorCode.ValidationException, error.Message);
 
-    private enum WireFormat { None, Json, Cbor }
+    /// <summary>What a request's content type asks for; also the form of the answer.</summary>
+    private enum WireFormat { None, Json, Cbor, LegacyJson }
 
     private static WireFormat FormatOf(string? contentType)
     {
         if (contentType is null) return WireFormat.None;
         var semicolon = contentType.IndexOf(';');
-        var media = (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();
-        if (media.Equals(JsonContentType, StringComparison.OrdinalIgnoreCase) || media.Equals("application/x-amz-json-1.0", StringComparison.OrdinalIgnoreCase))
-            return WireFormat.Json;
-        return media.Equals(CborJson.ContentType, StringComparison.OrdinalIgnoreCase) ? WireFormat.Cbor : WireFormat.None;
+        var media = (semicolon >= 0 ? contentType.AsSpan(0, semicolon) : contentType).Trim();
+        if (media.Equals(JsonContentType, StringComparison.OrdinalIgnoreCase)) return WireFormat.Json;
+        if (media.Equals(CborJson.ContentType, StringComparison.OrdinalIgnoreCase)) return WireFormat.Cbor;
+        return media.Equals(LegacyJsonContentType, StringComparison.OrdinalIgnoreCase) ? WireFormat.LegacyJson : WireFormat.None;
     }
 
+    /// <summary>Reads the whole body into a pooled buffer (the caller returns it). Throws what Kestrel throws for a
+    /// body it cannot read (<see cref="BadHttpRequestException"/>, <see cref="IOException"/>), and a 413
+    /// <see cref="BadHttpRequestException"/> past <see cref="MaxBodyBytes"/>; the buffer is returned then.</summary>
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
     {
         var expected = request.ContentLength is { } n and <= MaxBodyBytes ? (int)n : 64 * 1024;
         var buffer = BufferPool.Large.Rent(Math.Max(expected, 16));
         var length = 0;
-        while (true)
+        try
         {
-            if (length == buffer.Length)
+            while (true)
             {
-                if (buffer.Length >= MaxBodyBytes) throw new BadHttpRequestException("Request body too large.", 413);
-                var bigger = BufferPool.Large.Rent(Math.Min(buffer.Length * 2, MaxBodyBytes));
-                buffer.AsSpan(0, length).CopyTo(bigger);
-                BufferPool.Large.Return(buffer);
-                buffer = bigger;
+                if (length == buffer.Length)
+                {
+                    if (buffer.Length >= MaxBodyBytes) throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
+                    var bigger = BufferPool.Large.Rent(Math.Min(buffer.Length * 2, MaxBodyBytes));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    BufferPool.Large.Return(buffer);
+                    buffer = bigger;
+                }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length)).ConfigureAwait(false);
+                if (read == 0) return (buffer, length);
+                length += read;
             }
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length)).ConfigureAwait(false);
-            if (read == 0) return (buffer, length);
-            length += read;
+        }
+        catch
+        {
+            BufferPool.Large.Return(buffer);
+            throw;
         }
     }
 
-    private static Task WriteErrorAsync(HttpResponse response, ErrorCode code, string? message, bool cbor)
+    /// <summary>An AWS error: <c>{"__type", "message"}</c> in JSON 1.1 or CBOR, or the legacy
+    /// <c>application/json</c> envelope. HTTP 400 unless <paramref name="status"/> says otherwise (500 for
+    /// InternalFailure, 503 for ServiceUnavailable; the legacy UnknownOperationException is a 404).</summary>
+    private static Task WriteErrorAsync(HttpResponse response, ErrorCode code, string? message, WireFormat wire, int? status = null)
     {
         var output = new ArrayBufferWriter<byte>(256);
-        if (cbor)
+        if (wire == WireFormat.Cbor)
         {
             CborJson.WriteError(output, code.ToString(), message);
         }
@@ -258,29 +325,36 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
         {
             using var w = new Utf8JsonWriter(output);
             w.WriteStartObject();
-            w.WriteString("__type", code.ToString());
-            // SerializationException carries "Message" (capital M) on AWS; modeled errors use "message".
-            if (message is not null) w.WriteString(code == ErrorCode.SerializationException ? "Message" : "message", message);
+            if (wire == WireFormat.LegacyJson)
+            {
+                w.WriteStartObject("Output");
+                w.WriteString("__type", "com.amazon.coral.service#" + code);
+                w.WriteEndObject();
+                w.WriteString("Version", "1.0");
+            }
+            else
+            {
+                w.WriteString("__type", code.ToString());
+                // SerializationException carries "Message" (capital M) on AWS; modeled errors use "message".
+                if (message is not null) w.WriteString(code == ErrorCode.SerializationException ? "Message" : "message", message);
+            }
             w.WriteEndObject();
         }
-        response.StatusCode = code switch
+        response.StatusCode = status ?? code switch
         {
             ErrorCode.InternalFailure => 500,
             ErrorCode.ServiceUnavailable => 503,
+            ErrorCode.UnknownOperationException when wire == WireFormat.LegacyJson => 404,
             _ => 400,
         };
-        response.ContentType = cbor ? CborJson.ContentType : JsonContentType;
+        response.ContentType = wire switch
+        {
+            WireFormat.Cbor => CborJson.ContentType,
+            WireFormat.LegacyJson => LegacyJsonContentType,
+            _ => JsonContentType,
+        };
         response.ContentLength = output.WrittenCount;
         return response.Body.WriteAsync(output.WrittenMemory).AsTask();
-    }
-
-    private static Task WriteXmlAsync(HttpResponse response, int status, string xml)
-    {
-        var bytes = Encoding.UTF8.GetBytes(xml);
-        response.StatusCode = status;
-        response.Headers[HeaderNames.ContentType] = "application/xml";
-        response.ContentLength = bytes.Length;
-        return response.Body.WriteAsync(bytes).AsTask();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Action} failed with an internal error")]

@@ -3,7 +3,9 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text.Unicode;
 using Eddy.Core;
+using Eddy.Protocol.Model;
 
 namespace Eddy.Server;
 
@@ -62,8 +64,10 @@ internal static partial class PutRecordsReader
             }
             return ReadEntry(ref reader, body, data, ref used, result) && result.Entries.Count == 1;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is not text (invalid UTF-8, a lone surrogate escape), met while
+            // unescaping or transcoding it. The model validator's pass rejects the body with SerializationException.
             return false;
         }
     }
@@ -86,9 +90,8 @@ internal static partial class PutRecordsReader
             result.StreamArn = reader.GetString()!;
             return result.StreamArn.Length <= 2048 && StreamArnPattern().IsMatch(result.StreamArn);
         }
-        reader.Read();
-        reader.Skip(); // unknown members are ignored, as AWS does; StreamId is accepted and ignored
-        return true;
+        // unknown members are ignored, as AWS does (StreamId is accepted and ignored), but their strings must be text
+        return JsonStrings.SkipValid(ref reader);
     }
 
     /// <summary>Reads one record object (PutRecords entry, or the PutRecord body itself, which also holds stream members).</summary>
@@ -119,6 +122,7 @@ internal static partial class PutRecordsReader
                 key = reader.ValueIsEscaped
                     ? Encoding.UTF8.GetBytes(reader.GetString()!)
                     : body.Slice((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length);
+                if (!reader.ValueIsEscaped && !Utf8.IsValid(key.Value.Span)) return false; // stored as is: it must be text
                 var chars = Encoding.UTF8.GetCharCount(key.Value.Span);
                 if (chars is 0 or > MaxPartitionKeyChars) return false;
             }
@@ -142,10 +146,9 @@ internal static partial class PutRecordsReader
             {
                 if (!ReadStreamMember(ref reader, result)) return false;
             }
-            else
+            else if (!JsonStrings.SkipValid(ref reader))
             {
-                reader.Read();
-                reader.Skip();
+                return false;
             }
         }
         if (key is null || blob is null) return false;

@@ -36,7 +36,7 @@ public sealed partial class StreamEngine
         var outcomes = new PutOutcome[entries.Count];
         var failed = await AppendAsync(s, entries, outcomes).ConfigureAwait(false);
         if (failed == entries.Count && Array.Exists(outcomes, o => o.ErrorCode == nameof(ErrorCode.InternalFailure)))
-            throw KinesisException.Internal();
+            throw KinesisException.InternalFailure();
         return new PutRecordsResult(outcomes, failed, s.EncryptionType);
     }
 

@@ -172,7 +172,7 @@ public sealed partial class StreamEngine
     private void CheckShardLimit(int additional)
     {
         var open = _byId.Values.Sum(s => s.OpenShards.Length);
-        if (open + additional > _options.ShardLimit)
+        if ((long)open + additional > _options.ShardLimit) // 64-bit: a ShardCount near int.MaxValue must not wrap around
             throw new KinesisException(ErrorCode.LimitExceededException,
                 $"This request would exceed the shard limit for the account {Account} in {Region}. Current shard count for the account: {open}. " +
                 $"Limit: {_options.ShardLimit}. Number of additional shards that would have resulted from this request: {additional}. " +

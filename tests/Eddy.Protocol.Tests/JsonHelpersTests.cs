@@ -83,4 +83,54 @@ public sealed class JsonHelpersTests
         Assert.Equal(long.MaxValue, JsonNumbers.ReadInt64(Parse("99999999999999999999999")));
         Assert.Equal(5_000_000_000, JsonNumbers.ReadInt64(Parse("5000000000.7")));
     }
+
+    [Theory]
+    [InlineData("{\"a\":\"b\",\"c\":[\"d\",{\"e\":\"\\u00e9\\ud83d\\ude00\"}]}", true)]
+    [InlineData("{\"a\":\"\\udc00\"}", false)]
+    [InlineData("{\"\\ud800\":1}", false)]
+    [InlineData("{\"a\":\"\\ud800x\"}", false)]
+    [InlineData("{\"a\":", false)]
+    [InlineData("{} {}", false)]
+    public void Strings_are_text_only_when_they_decode_to_valid_utf16(string json, bool valid)
+    {
+        Assert.Equal(valid, JsonStrings.AllValid(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xFF })]
+    [InlineData(new byte[] { 0xC3 })]
+    [InlineData(new byte[] { 0xC0, 0xAF })]
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]
+    public void Strings_that_are_not_utf8_are_not_text(byte[] bad)
+    {
+        byte[] inValue = [.. "{\"a\":\"x"u8, .. bad, .. "\"}"u8];
+        byte[] inName = [.. "{\""u8, .. bad, .. "\":1}"u8];
+        Assert.False(JsonStrings.AllValid(inValue));
+        Assert.False(JsonStrings.AllValid(inName));
+    }
+
+    [Fact]
+    public void SkipValid_checks_the_skipped_member_and_leaves_the_reader_where_Skip_would()
+    {
+        var json = "{\"skip\":{\"x\":[\"\\u00e9\",1,{\"y\":null}]},\"next\":2}"u8;
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        reader.Read();
+        Assert.True(JsonStrings.SkipValid(ref reader));
+        Assert.Equal(JsonTokenType.EndObject, reader.TokenType);
+        reader.Read();
+        Assert.True(reader.ValueTextEquals("next"u8));
+
+        var bad = "{\"skip\":[\"\\udc00\"]}"u8;
+        reader = new Utf8JsonReader(bad);
+        reader.Read();
+        reader.Read();
+        Assert.False(JsonStrings.SkipValid(ref reader));
+
+        var badName = "{\"\\udc00\":1}"u8;
+        reader = new Utf8JsonReader(badName);
+        reader.Read();
+        reader.Read();
+        Assert.False(JsonStrings.SkipValid(ref reader));
+    }
 }

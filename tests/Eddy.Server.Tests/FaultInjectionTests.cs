@@ -80,6 +80,7 @@ public sealed class FaultInjectionTests(FaultServerFixture fixture) : IClassFixt
             var failed = await PutAsync("fa", $"k{i}");
             Assert.Equal(HttpStatusCode.InternalServerError, failed.Status);
             Assert.Equal("InternalFailure", failed.ErrorType);
+            Assert.Equal(KinesisException.InternalFailureMessage, failed.ErrorMessage); // AWS's message, never none
             Assert.Equal(id, failed.Headers[FaultFilter.FaultHeader]);
             var ok = await PutAsync("fb", $"k{i}");
             Assert.True(ok.IsSuccess, ok.ToString());

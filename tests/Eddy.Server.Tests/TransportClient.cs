@@ -17,12 +17,12 @@ internal static class TransportClient
 
     /// <summary>A complete, signed HTTP/1.1 ListStreams request; with <paramref name="close"/> it asks the server to close
     /// afterwards.</summary>
-    public static byte[] ListStreamsHttp1(bool close)
+    public static byte[] ListStreamsHttp1(bool close, string host = "127.0.0.1")
     {
         (string, string)[] headers = [("X-Amz-Target", "Kinesis_20131202.ListStreams"), ("Content-Type", "application/x-amz-json-1.1")];
-        var signature = RequestSigning.SignHeaders("POST", "127.0.0.1", "/", headers, "{}"u8);
+        var signature = RequestSigning.SignHeaders("POST", host, "/", headers, "{}"u8);
         return Encoding.ASCII.GetBytes(
-            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + string.Concat(headers.Concat(signature).Select(h => $"{h.Item1}: {h.Item2}\r\n")) +
+            $"POST / HTTP/1.1\r\nHost: {host}\r\n" + string.Concat(headers.Concat(signature).Select(h => $"{h.Item1}: {h.Item2}\r\n")) +
             "Content-Length: 2\r\n" + (close ? "Connection: close\r\n" : "") + "\r\n{}");
     }
 

@@ -76,7 +76,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
         Assert.Equal(expected, Http2Preface.Match(new ReadOnlySequence<byte>(bytes)));
         for (var split = 1; split < bytes.Length; split++)
         {
-            Assert.Equal(expected, Http2Preface.Match(Segmented(bytes, split)));
+            Assert.Equal(expected, Http2Preface.Match(Sequences.Segmented(bytes, split)));
         }
     }
 
@@ -337,6 +337,22 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task Tls_http1_1_accepts_a_host_header_written_as_a_url()
+    {
+        // By ALPN and by first bytes (no ALPN): both HTTP/1.1 paths of the TLS port repair the Host header.
+        foreach (var alpn in new[] { new[] { SslApplicationProtocol.Http11 }, [] })
+        {
+            var (tls, _) = await ConnectTlsAsync(Https, fixture.Certificate, alpn);
+            await using (tls)
+            {
+                await tls.WriteAsync(ListStreamsHttp1(close: true, host: $"https://localhost:{Https.Port}/"));
+                var answer = await ReadToEndAsync(tls, Io);
+                Assert.StartsWith("HTTP/1.1 200 ", answer, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Tls_without_alpn_serves_http2_straight_away_and_http1_1_too()
     {
         // The Java SDK v2's Netty client (ProtocolNegotiation.ASSUME_PROTOCOL) offers no ALPN and starts HTTP/2 at once.
@@ -505,25 +521,6 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
         finally
         {
             sockets.ForEach(s => s.Dispose());
-        }
-    }
-
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int split)
-    {
-        var first = new Segment(bytes.AsMemory(0, split));
-        var last = first.Append(bytes.AsMemory(split));
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory) => Memory = memory;
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory) { RunningIndex = RunningIndex + Memory.Length };
-            Next = next;
-            return next;
         }
     }
 }

@@ -65,7 +65,7 @@ public sealed partial class FaultFilter(FaultInjector faults, string account, IL
             case ErrorCode.ServiceUnavailable:
                 return "Service Unavailable";
             case ErrorCode.InternalFailure:
-                return "";
+                return KinesisException.InternalFailureMessage;
             case ErrorCode.AccessDeniedException:
                 return $"User: arn:aws:iam::{acct}:user/eddy is not authorized to perform: kinesis:{request.Action} on resource: " +
                        $"arn:aws:kinesis:*:{acct}:stream/{s} because no identity-based policy allows the kinesis:{request.Action} action";

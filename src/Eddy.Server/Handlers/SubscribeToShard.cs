@@ -61,7 +61,7 @@ internal static class SubscribeToShard
         catch (Exception e) when (e is not OperationCanceledException || !aborted.IsCancellationRequested)
         {
             // Mid-stream faults become an in-stream exception; the status line has long been sent.
-            failure = e as KinesisException ?? new KinesisException(ErrorCode.InternalFailure, "Internal service failure.");
+            failure = e as KinesisException ?? KinesisException.InternalFailure();
         }
         if (failure is not null)
         {

@@ -16,6 +16,7 @@ namespace Eddy.Server.Transport;
 /// <para>Before the handshake: Kestrel's handshake does not listen to a graceful shutdown, so a client that connects
 /// and never says hello would hold the server's shutdown up to the handshake timeout. A connection still in its
 /// handshake when the server asks connections to close is aborted.</para>
+/// <para>HTTP/1.1 connections (by ALPN or by their first bytes) go through <see cref="HostHeaderRepair"/>.</para>
 /// <para>After the handshake, when the client negotiated no ALPN protocol: Kestrel would pick HTTP/1.1, but the Java
 /// SDK v2's Netty client (and so the KCL) defaults to <c>ProtocolNegotiation.ASSUME_PROTOCOL</c>, which sends no
 /// ALPN extension and starts HTTP/2 right after the handshake. Such a connection's first decrypted bytes are
@@ -58,7 +59,9 @@ internal static class TlsEndpoint
         }
 
         var alpn = connection.Features.Get<ITlsApplicationProtocolFeature>();
-        return alpn is null || !alpn.ApplicationProtocol.IsEmpty ? next(connection) : DetectAsync(connection, next, firstBytesTimeout, logger);
+        if (alpn is null) return next(connection);
+        if (alpn.ApplicationProtocol.IsEmpty) return DetectAsync(connection, next, firstBytesTimeout, logger);
+        return alpn.ApplicationProtocol.Span.SequenceEqual("h2"u8) ? next(connection) : HostHeaderRepair.RunAsync(connection, next);
     }
 
     private static async Task DetectAsync(ConnectionContext connection, ConnectionDelegate next, TimeSpan firstBytesTimeout, ILogger logger)
@@ -91,9 +94,12 @@ internal static class TlsEndpoint
         if (protocol == PrefaceMatch.Http2)
         {
             connection.Features.Set(s_h2);
+            await next(connection).ConfigureAwait(false);
         }
-
-        await next(connection).ConfigureAwait(false);
+        else
+        {
+            await HostHeaderRepair.RunAsync(connection, next).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A connection's handshake: unfinished, finished, or aborted by a shutdown, whichever comes first.</summary>
