@@ -425,7 +425,7 @@ public static class SubscribeLatencyRunner
         }
     }
 
-    /// <summary>The server broke the SubscribeToShard exchange rules (spec §6.1).</summary>
+    /// <summary>The server broke the SubscribeToShard exchange rules (docs/formats/event-stream.md).</summary>
     private sealed class ProtocolViolationException(string message) : Exception(message);
 
     /// <summary>

@@ -7,7 +7,7 @@ public class SequenceNumberTests
     [Fact]
     public void Golden_shard_start_matches_the_specs_example()
     {
-        // kinesis-semantics.md §4: shard 0 created 2025-01-01T00:00:00Z, counter 0.
+        // AWS's layout (docs/formats/sequence-number.md): shard 0 created 2025-01-01T00:00:00Z, counter 0.
         var created = DateTimeOffset.Parse("2025-01-01T00:00:00Z").ToUnixTimeSeconds();
         var text = new SequenceNumber(created, 0, 0, created).ToString();
         Assert.Equal("49659172051921876073359630856559745603442861731670392834", text);

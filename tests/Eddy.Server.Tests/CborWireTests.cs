@@ -204,7 +204,7 @@ public sealed class CborWireTests : IAsyncLifetime
     {
         await KinesisJson.CallOkAsync(_server.Endpoint, "CreateStream", new { StreamName = "my-stream", ShardCount = 1 });
         await ActiveAsync("my-stream");
-        // kinesis-protocol.md §4: indefinite-length map, Data as a byte string.
+        // as the Java SDK sends it: indefinite-length map, Data as a byte string.
         var java = Convert.FromHexString("bf6a53747265616d4e616d6569" + "6d792d73747265616d" + "64446174614568656c6c6f" + "6c506172746974696f6e4b6579" + "63706b31" + "ff");
         var (status, json) = await CallAsync("PutRecord", new JsonObject(), java);
         Assert.Equal(HttpStatusCode.OK, status);

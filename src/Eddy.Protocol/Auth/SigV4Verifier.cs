@@ -38,7 +38,7 @@ public sealed record SigV4Result(SigV4Status Status, string? Message, SigV4Crede
 
 /// <summary>
 /// Verifies SigV4 requests, header-signed (<c>Authorization: AWS4-HMAC-SHA256 ...</c>) or query-signed (presigned URL),
-/// per kinesis-protocol.md §5.2, answering AWS's error types and messages. Thread-safe; signing keys are cached per
+/// as AWS verifies SigV4 (docs/architecture.md, Authentication), answering AWS's error types and messages. Thread-safe; signing keys are cached per
 /// (secret, date, region, service).
 /// </summary>
 public sealed class SigV4Verifier

@@ -7,7 +7,7 @@ using Eddy.Protocol;
 namespace Eddy.Server.Limits;
 
 /// <summary>
-/// AWS's control-plane call rates (kinesis-semantics.md §14), enforced per account or per stream with token buckets
+/// AWS's documented control-plane call rates, enforced per account or per stream with token buckets
 /// (bursts up to one second's worth): over the rate, <c>LimitExceededException</c> "Rate exceeded for stream &lt;s&gt;
 /// under account &lt;a&gt;." On with <c>--shard-limits aws</c>; data-plane limits live in the engine, per shard.
 /// </summary>

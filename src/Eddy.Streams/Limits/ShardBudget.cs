@@ -3,7 +3,7 @@ using Eddy.Core.Throughput;
 namespace Eddy.Streams.Limits;
 
 /// <summary>
-/// A shard's throughput budget as AWS provisions it (kinesis-semantics.md §14): writes 1 MiB/s and 1000 records/s,
+/// A shard's throughput budget as AWS provisions it: writes 1 MiB/s and 1000 records/s,
 /// GetRecords 5 calls/s and 2 MiB/s (a large read puts the shard in debt, so the next calls wait), GetShardIterator
 /// 5 calls/s; each enhanced fan-out consumer gets its own 2 MiB/s. Bursts up to one second's budget.
 /// </summary>

@@ -21,7 +21,7 @@ public sealed class CborToJsonTests
         return json;
     }
 
-    // ------------------------------------------------------------------ kinesis-protocol.md §4 examples
+    // ------------------------------------------------------------------ the CBOR protocol's examples (docs/formats/cbor.md)
 
     [Fact]
     public void PutRecordExactlyAsJavaSendsIt()

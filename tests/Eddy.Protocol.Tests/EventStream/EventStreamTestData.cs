@@ -5,10 +5,10 @@ using Eddy.Protocol.EventStream;
 
 namespace Eddy.Protocol.Tests.EventStream;
 
-/// <summary>The test vectors of docs/specs kinesis-protocol.md §6.4 and helpers to build raw messages.</summary>
+/// <summary>The reference test vectors (verified with botocore's decoder; docs/formats/event-stream.md) and helpers to build raw messages.</summary>
 internal static class EventStreamTestData
 {
-    /// <summary>§6.4: <c>initial-response</c> with JSON payload <c>{}</c>, 104 bytes.</summary>
+    /// <summary>Vector 1: <c>initial-response</c> with JSON payload <c>{}</c>, 104 bytes.</summary>
     public static readonly byte[] InitialResponse = Hex("""
         00 00 00 68 00 00 00 56 4e 68 17 24 0d 3a 6d 65
         73 73 61 67 65 2d 74 79 70 65 07 00 05 65 76 65
@@ -19,7 +19,7 @@ internal static class EventStreamTestData
         6f 6e 7b 7d fe 94 2c 1d
         """);
 
-    /// <summary>§6.4: exception <c>ResourceInUseException</c> with payload <c>{"message":"x"}</c>, 131 bytes.</summary>
+    /// <summary>Vector 2: exception <c>ResourceInUseException</c> with payload <c>{"message":"x"}</c>, 131 bytes.</summary>
     public static readonly byte[] ResourceInUse =
     [
         .. Hex("00000083 00000064 d9bbb06a"),
