@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using Eddy.Catalog;
 using Eddy.Server;
 using Eddy.Server.Auth;
 using Eddy.Server.Limits;
@@ -74,7 +75,18 @@ internal static class ServeCommand
                     SegmentBytes = parse.GetValue(segmentMb) * 1024L * 1024,
                 });
             using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(logLevel)));
-            await using var engine = StreamEngine.Open(new EngineOptions
+            ICatalogStore opened;
+            try
+            {
+                opened = memory ? new MemoryCatalogStore() : SqliteCatalogStore.Open(Path.Combine(directory, "catalog.db"));
+            }
+            catch (CatalogException e)
+            {
+                await Console.Error.WriteLineAsync($"eddy: {e.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            await using var catalog = opened;
+            await using var engine = await StreamEngine.OpenAsync(new EngineOptions
             {
                 DataDirectory = memory ? null : directory,
                 Account = parse.GetValue(account)!,
@@ -83,7 +95,7 @@ internal static class ServeCommand
                 ShardLimit = parse.GetValue(shardLimit),
                 ShardLimits = parse.GetValue(shardLimits) == "aws",
                 Logger = logging.CreateLogger("Eddy.Streams"),
-            }, logs);
+            }, logs, catalog, cancellation).ConfigureAwait(false);
             var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!,

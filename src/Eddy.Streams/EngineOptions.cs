@@ -5,7 +5,8 @@ namespace Eddy.Streams;
 
 public sealed record EngineOptions
 {
-    /// <summary>Directory of the catalog database; null keeps the catalog in memory (with the in-memory log store).</summary>
+    /// <summary>The data directory, for the key store (<c>keys/</c>); null keeps keys in memory. The catalog and the logs
+    /// are given to <see cref="StreamEngine.OpenAsync"/> by the caller.</summary>
     public string? DataDirectory { get; init; }
     public string Account { get; init; } = "000000000000";
     public string Region { get; init; } = "us-east-1";

@@ -50,12 +50,13 @@ public sealed partial class StreamEngine
                 "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.");
     }
 
-    private void SaveTags(string arn, IReadOnlyDictionary<string, string> tags, bool replace)
+    /// <summary>Stores a resource's new tag set, then makes it the one in memory.</summary>
+    private async Task SaveTagsAsync(string arn, IReadOnlyDictionary<string, string> tags, bool replace)
     {
-        var current = TagsOf(arn);
-        if (replace) current.Clear();
-        foreach (var (k, v) in tags) current[k] = v;
-        _catalog.SaveTags(arn, current);
+        var next = replace ? new SortedDictionary<string, string>(StringComparer.Ordinal) : new SortedDictionary<string, string>(TagsOf(arn), StringComparer.Ordinal);
+        foreach (var (k, v) in tags) next[k] = v;
+        await _catalog.SaveTagsAsync(arn, next).ConfigureAwait(false);
+        _tags[arn] = next;
         ApplyTagSettings(arn);
     }
 
@@ -68,27 +69,28 @@ public sealed partial class StreamEngine
 
     private const string ShardLimitsTagKey = "eddy:shard-limits";
 
-    private void AddTags(string arn, string resourceName, IReadOnlyDictionary<string, string> tags)
+    private Task AddTagsAsync(string arn, string resourceName, IReadOnlyDictionary<string, string> tags)
     {
         var current = TagsOf(arn);
         CheckTags(resourceName, tags, current.Keys.Count(k => !tags.ContainsKey(k)));
-        SaveTags(arn, tags, replace: false);
+        return SaveTagsAsync(arn, tags, replace: false);
     }
 
-    private void RemoveTags(string arn, string resourceName, IReadOnlyList<string> keys)
+    private async Task RemoveTagsAsync(string arn, string resourceName, IReadOnlyList<string> keys)
     {
         CheckTagCharacters(resourceName, keys, "remove tags from");
-        var current = TagsOf(arn);
-        foreach (var k in keys) current.Remove(k);
-        _catalog.SaveTags(arn, current);
+        var next = new SortedDictionary<string, string>(TagsOf(arn), StringComparer.Ordinal);
+        foreach (var k in keys) next.Remove(k);
+        await _catalog.SaveTagsAsync(arn, next).ConfigureAwait(false);
+        _tags[arn] = next;
         ApplyTagSettings(arn);
     }
 
     public Task AddTagsAsync(StreamRef stream, IReadOnlyDictionary<string, string> tags) =>
-        WriteAsync(() => { var s = ResolveTaggable(stream); AddTags(s.Arn, s.Name, tags); });
+        WriteAsync(() => { var s = ResolveTaggable(stream); return AddTagsAsync(s.Arn, s.Name, tags); });
 
     public Task RemoveTagsAsync(StreamRef stream, IReadOnlyList<string> keys) =>
-        WriteAsync(() => { var s = ResolveTaggable(stream); RemoveTags(s.Arn, s.Name, keys); });
+        WriteAsync(() => { var s = ResolveTaggable(stream); return RemoveTagsAsync(s.Arn, s.Name, keys); });
 
     private StreamState ResolveTaggable(StreamRef stream)
     {
@@ -105,10 +107,10 @@ public sealed partial class StreamEngine
     });
 
     public Task TagResourceAsync(string resourceArn, IReadOnlyDictionary<string, string> tags) =>
-        WriteAsync(() => AddTags(ResolveResource(resourceArn), resourceArn, tags));
+        WriteAsync(() => AddTagsAsync(ResolveResource(resourceArn), resourceArn, tags));
 
     public Task UntagResourceAsync(string resourceArn, IReadOnlyList<string> keys) =>
-        WriteAsync(() => RemoveTags(ResolveResource(resourceArn), resourceArn, keys));
+        WriteAsync(() => RemoveTagsAsync(ResolveResource(resourceArn), resourceArn, keys));
 
     public IReadOnlyList<KeyValuePair<string, string>> ListTagsForResource(string resourceArn) =>
         Read(() => (IReadOnlyList<KeyValuePair<string, string>>)[.. TagsOf(ResolveResource(resourceArn))]);
@@ -180,14 +182,22 @@ public sealed partial class StreamEngine
             var consumer = new ConsumerState(consumerName, now, ConsumerStatus.Creating);
             if (tags is { Count: > 0 }) CheckTags(consumerName, tags, 0);
             s.Consumers.Add(consumer);
-            _catalog.SaveStream(s);
-            if (tags is { Count: > 0 }) SaveTags(consumer.Arn(s.Arn), tags, replace: true);
+            try
+            {
+                await SaveAsync(s).ConfigureAwait(false);
+            }
+            catch
+            {
+                s.Consumers.Remove(consumer);
+                throw;
+            }
+            if (tags is { Count: > 0 }) await SaveTagsAsync(consumer.Arn(s.Arn), tags, replace: true).ConfigureAwait(false);
             var view = ConsumerView(s, consumer); // CREATING, as AWS answers, even when the transition is immediate
-            await LaterAsync(() =>
+            await LaterAsync(async () =>
             {
                 if (consumer.Status != ConsumerStatus.Creating) return;
                 consumer.Status = ConsumerStatus.Active;
-                _catalog.SaveStream(s);
+                await SaveAsync(s).ConfigureAwait(false);
             }).ConfigureAwait(false);
             return view;
         });
@@ -217,17 +227,17 @@ public sealed partial class StreamEngine
             var (s, c) = ResolveConsumer(streamArn, consumerName, consumerArn);
             if (c.Status == ConsumerStatus.Deleting) return;
             c.Status = ConsumerStatus.Deleting;
-            _catalog.SaveStream(s);
+            await SaveAsync(s).ConfigureAwait(false);
             var arn = c.Arn(s.Arn);
             EndSubscriptions(sub => sub.Key.ConsumerArn == arn, ConsumerNotFound(arn));
-            await LaterAsync(() =>
+            await LaterAsync(async () =>
             {
                 s.Consumers.Remove(c);
                 _tags.Remove(arn);
                 _policies.TryRemove(arn, out _);
-                _catalog.SaveStream(s);
-                _catalog.SaveTags(arn, new Dictionary<string, string>());
-                _catalog.SavePolicy(arn, null);
+                await SaveAsync(s).ConfigureAwait(false);
+                await _catalog.SaveTagsAsync(arn, new Dictionary<string, string>()).ConfigureAwait(false);
+                await _catalog.SavePolicyAsync(arn, null).ConfigureAwait(false);
             }).ConfigureAwait(false);
         });
 
@@ -275,15 +285,15 @@ public sealed partial class StreamEngine
     }
 
     public Task<MonitoringChange> SetEnhancedMonitoringAsync(StreamRef stream, IReadOnlyList<string> metrics, bool enable) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var s = ResolveActive(stream);
             var requested = metrics.Contains("ALL") ? AllMetrics : [.. metrics];
             var current = s.ShardLevelMetrics.ToList();
             var desired = AllMetrics.Where(m => enable ? current.Contains(m) || requested.Contains(m) : current.Contains(m) && !requested.Contains(m)).ToList();
             s.ShardLevelMetrics = desired;
-            _catalog.SaveStream(s);
-            return Task.FromResult(new MonitoringChange(s.Name, s.Arn, current, desired));
+            await SaveAsync(s).ConfigureAwait(false);
+            return new MonitoringChange(s.Name, s.Arn, current, desired);
         });
 
     // ---- limits, account settings, modes ---------------------------------------------------------------------------
@@ -297,21 +307,22 @@ public sealed partial class StreamEngine
     public BillingCommitment DescribeAccountSettings() => Read(() => _billing);
 
     public Task<BillingCommitment> UpdateAccountSettingsAsync(string status) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var now = _time.GetUtcNow();
+            var next = _billing;
             if (status == "ENABLED")
             {
-                if (_billing.Status != "ENABLED") _billing = new BillingCommitment("ENABLED", now, null, now.AddDays(1));
+                if (next.Status != "ENABLED") next = new BillingCommitment("ENABLED", now, null, now.AddDays(1));
             }
-            else if (_billing.Status != "DISABLED")
+            else if (next.Status != "DISABLED")
             {
-                _billing = _billing.EarliestAllowedEndAt is { } earliest && earliest > now
-                    ? _billing with { Status = "ENABLED_UNTIL_EARLIEST_ALLOWED_END", EndedAt = earliest }
-                    : _billing with { Status = "DISABLED", EndedAt = now };
+                next = next.EarliestAllowedEndAt is { } earliest && earliest > now
+                    ? next with { Status = "ENABLED_UNTIL_EARLIEST_ALLOWED_END", EndedAt = earliest }
+                    : next with { Status = "DISABLED", EndedAt = now };
             }
-            _catalog.SetMeta("billing", EncodeBilling(_billing));
-            return Task.FromResult(_billing);
+            await _store.Meta.SetAsync("billing", EncodeBilling(next)).ConfigureAwait(false);
+            return _billing = next;
         });
 
     private static string EncodeBilling(BillingCommitment b) =>
@@ -368,13 +379,13 @@ public sealed partial class StreamEngine
     // ---- resource policies ------------------------------------------------------------------------------------------
 
     public Task PutResourcePolicyAsync(string resourceArn, string policy) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var arn = ResolveResource(resourceArn);
             try { using var _ = System.Text.Json.JsonDocument.Parse(policy); }
             catch (System.Text.Json.JsonException) { throw KinesisException.Invalid("Policy is not a valid JSON document."); }
+            await _catalog.SavePolicyAsync(arn, policy).ConfigureAwait(false);
             _policies[arn] = policy;
-            _catalog.SavePolicy(arn, policy);
         });
 
     public string GetResourcePolicy(string resourceArn) => Read(() => _policies.GetValueOrDefault(ResolveResource(resourceArn)) ?? "{}");
@@ -382,10 +393,11 @@ public sealed partial class StreamEngine
     public string? FindResourcePolicy(string resourceArn) => _policies.GetValueOrDefault(resourceArn);
 
     public Task DeleteResourcePolicyAsync(string resourceArn) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var arn = ResolveResource(resourceArn);
-            if (!_policies.TryRemove(arn, out _)) throw new KinesisException(ErrorCode.ResourceNotFoundException, $"No resource policy found for resource ARN {resourceArn}.");
-            _catalog.SavePolicy(arn, null);
+            if (!_policies.ContainsKey(arn)) throw new KinesisException(ErrorCode.ResourceNotFoundException, $"No resource policy found for resource ARN {resourceArn}.");
+            await _catalog.SavePolicyAsync(arn, null).ConfigureAwait(false);
+            _policies.TryRemove(arn, out _);
         });
 }

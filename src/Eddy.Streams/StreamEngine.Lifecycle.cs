@@ -30,21 +30,21 @@ public sealed partial class StreamEngine
             var now = NowMs;
             var s = new StreamState
             {
-                Id = _catalog.NextStreamId(), Name = name, Arn = StreamArn(name), StreamToken = NewStreamToken(), CreatedMs = now,
+                Id = await _catalog.NextStreamIdAsync().ConfigureAwait(false), Name = name, Arn = StreamArn(name), StreamToken = NewStreamToken(), CreatedMs = now,
                 Status = StreamStatus.Creating, Mode = mode, MaxRecordKiB = maxRecordSizeInKiB ?? 1024, WarmTargetMiBps = warmThroughputMiBps,
             };
             var ranges = HashKey.EvenSplit(count);
             s.SetShards(ranges.Select(r => NewShard(s, null, null, r, now, now / 1000)).ToList());
-            _catalog.SaveStream(s);
-            if (tags is { Count: > 0 }) SaveTags(s.Arn, tags, replace: true);
+            await SaveAsync(s).ConfigureAwait(false);
+            if (tags is { Count: > 0 }) await SaveTagsAsync(s.Arn, tags, replace: true).ConfigureAwait(false);
             _byName[name] = s;
             _byId[s.Id] = s;
             ApplyTagSettings(s.Arn);
-            await LaterAsync(() =>
+            await LaterAsync(async () =>
             {
                 if (s.Status != StreamStatus.Creating) return;
                 s.Status = StreamStatus.Active;
-                _catalog.SaveStream(s);
+                await SaveAsync(s).ConfigureAwait(false);
             }).ConfigureAwait(false);
         });
 
@@ -57,9 +57,9 @@ public sealed partial class StreamEngine
                 throw new KinesisException(ErrorCode.ResourceInUseException,
                     $"Stream {s.Name} under account {Account} has registered consumers. Deregister them or set EnforceConsumerDeletion.");
             s.Status = StreamStatus.Deleting;
-            _catalog.SaveStream(s);
+            await SaveAsync(s).ConfigureAwait(false);
             EndSubscriptions(sub => sub.StreamId == s.Id, KinesisException.StreamNotFound(s.Name, Account));
-            await LaterAsync(() => DeleteNow(s)).ConfigureAwait(false);
+            await LaterAsync(() => DeleteNowAsync(s)).ConfigureAwait(false);
         });
 
     public StreamPage DescribeStream(StreamRef stream, int? limit, string? exclusiveStartShardId) => Read(() =>

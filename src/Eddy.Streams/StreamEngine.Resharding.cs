@@ -70,12 +70,21 @@ public sealed partial class StreamEngine
     /// Puts the stream in UPDATING with <paramref name="update"/> recorded in the catalog (so the acknowledged change
     /// survives a stop), and carries it out when the state delay ends (at once without one).
     /// </summary>
-    private Task BeginUpdateAsync(StreamState s, PendingUpdate? update)
+    private async Task BeginUpdateAsync(StreamState s, PendingUpdate? update)
     {
         s.Status = StreamStatus.Updating;
         s.Pending = update;
-        _catalog.SaveStream(s);
-        return LaterAsync(() => FinishUpdateAsync(s));
+        try
+        {
+            await SaveAsync(s).ConfigureAwait(false);
+        }
+        catch
+        {
+            s.Status = StreamStatus.Active; // not acknowledged: nothing changed
+            s.Pending = null;
+            throw;
+        }
+        await LaterAsync(() => FinishUpdateAsync(s)).ConfigureAwait(false);
     }
 
     /// <summary>Carries out an UPDATING stream's pending change, then makes it ACTIVE (under the control lock, or at start-up).</summary>
@@ -106,7 +115,7 @@ public sealed partial class StreamEngine
         }
         s.Pending = null;
         s.Status = StreamStatus.Active;
-        _catalog.SaveStream(s);
+        await SaveAsync(s).ConfigureAwait(false);
     }
 
     /// <summary>Children's sequence numbers must sort above every parent's: their creation second is later than all parents'.</summary>
@@ -141,7 +150,7 @@ public sealed partial class StreamEngine
         ShardState[] shards = [.. s.Shards, .. children];
         try
         {
-            _catalog.SaveStream(s, shards);
+            await SaveAsync(s, shards).ConfigureAwait(false);
         }
         catch
         {
@@ -175,7 +184,7 @@ public sealed partial class StreamEngine
     }
 
     public Task ChangeRetentionAsync(StreamRef stream, int hours, bool increase) =>
-        WriteAsync(() =>
+        WriteAsync(async () =>
         {
             var s = ResolveActive(stream);
             if (hours < 24)
@@ -186,7 +195,16 @@ public sealed partial class StreamEngine
                 throw KinesisException.Invalid($"Requested retention period ({hours} hours) for stream {s.Name} can not be shorter than existing retention period ({s.RetentionHours} hours). Use DecreaseRetentionPeriod API.");
             if (!increase && hours > s.RetentionHours)
                 throw KinesisException.Invalid($"Requested retention period ({hours} hours) for stream {s.Name} can not be longer than existing retention period ({s.RetentionHours} hours). Use IncreaseRetentionPeriod API.");
+            var previous = s.RetentionHours;
             s.RetentionHours = hours;
-            _catalog.SaveStream(s);
+            try
+            {
+                await SaveAsync(s).ConfigureAwait(false);
+            }
+            catch
+            {
+                s.RetentionHours = previous;
+                throw;
+            }
         });
 }

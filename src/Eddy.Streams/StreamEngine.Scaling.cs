@@ -68,7 +68,7 @@ public sealed partial class StreamEngine
                 LogScaled(_logger, s.Name, shard.Id, before, s.OpenShards.Length, reason);
                 splits++;
             }
-            if (targets.Count > 0) _catalog.SaveStream(s);
+            if (targets.Count > 0) await SaveAsync(s).ConfigureAwait(false);
         }
         return splits;
     }

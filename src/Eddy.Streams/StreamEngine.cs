@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Storage;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,8 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
 
     private readonly EngineOptions _options;
     private readonly ILogStore _logs;
-    private readonly Catalog _catalog;
+    private readonly ICatalogStore _store;
+    private readonly IStreamCatalog _catalog;
     private readonly TokenCodec _tokens;
     private readonly IteratorCodec _iterators;
     private readonly Encryption.KeyStore _keys;
@@ -36,36 +38,40 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _policies = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _pending = [];
-    private readonly Task _sweeper;
-    private readonly Task _scaler;
+    private Task _sweeper = Task.CompletedTask;
+    private Task _scaler = Task.CompletedTask;
     private readonly ILogger _logger;
     private BillingCommitment _billing = new("DISABLED", null, null, null);
 
-    private StreamEngine(EngineOptions options, ILogStore logs)
+    private StreamEngine(EngineOptions options, ILogStore logs, ICatalogStore catalog, byte[] tokenKey)
     {
         _options = options;
         _logs = logs;
+        _store = catalog;
+        _catalog = catalog.Streams;
         _time = options.Time;
         _logger = options.Logger;
-        var path = options.DataDirectory is null ? ":memory:" : Path.Combine(options.DataDirectory, "catalog.db");
-        if (options.DataDirectory is not null) Directory.CreateDirectory(options.DataDirectory);
-        _catalog = new Catalog(path);
-        var key = _catalog.GetMeta("token_key");
-        if (key is null)
-        {
-            key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            _catalog.SetMeta("token_key", key);
-        }
-        _tokens = new TokenCodec(Convert.FromBase64String(key));
-        _iterators = new IteratorCodec(Convert.FromBase64String(key));
+        _tokens = new TokenCodec(tokenKey);
+        _iterators = new IteratorCodec(tokenKey);
         _keys = new Encryption.KeyStore(options.DataDirectory is null ? null : Path.Combine(options.DataDirectory, "keys"), options.Region, options.Account, _time);
-        Load();
-        _sweeper = SweepLoopAsync();
-        _scaler = ScalingLoopAsync();
     }
 
-    /// <summary>Opens the engine on a log store, loading (and recovering) the catalog from the data directory.</summary>
-    public static StreamEngine Open(EngineOptions options, ILogStore logs) => new(options, logs);
+    /// <summary>
+    /// Opens the engine on a log store and a catalog: loads every stream, recovers (carries out acknowledged changes a
+    /// stop interrupted, reconciles the logs with the catalog), then starts the retention sweep and on-demand scaling.
+    /// The caller owns <paramref name="logs"/> and <paramref name="catalog"/> and disposes them after the engine.
+    /// </summary>
+    public static async Task<StreamEngine> OpenAsync(EngineOptions options, ILogStore logs, ICatalogStore catalog, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var key = await catalog.Meta.GetOrAddAsync("token_key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken).ConfigureAwait(false);
+        var engine = new StreamEngine(options, logs, catalog, Convert.FromBase64String(key));
+        await engine.LoadAsync(cancellationToken).ConfigureAwait(false);
+        engine._sweeper = engine.SweepLoopAsync();
+        engine._scaler = engine.ScalingLoopAsync();
+        return engine;
+    }
 
     public string Account => _options.Account;
     public string Region => _options.Region;
@@ -76,39 +82,37 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
 
     private string LogId(long streamId, int shardIndex) => $"{streamId}.{shardIndex}";
 
-    private void Load()
+    private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var stored = _logs.ListLogs().ToHashSet(StringComparer.Ordinal);
-        var shardRows = _catalog.LoadShards().ToLookup(r => r.StreamId);
-        var consumerRows = _catalog.LoadConsumers().ToLookup(r => r.StreamId);
         var interrupted = new List<StreamState>();
-        foreach (var row in _catalog.LoadStreams())
+        foreach (var row in await _catalog.LoadStreamsAsync(cancellationToken).ConfigureAwait(false))
         {
             var s = new StreamState
             {
                 Id = row.Id, Name = row.Name, Arn = StreamArn(row.Name), StreamToken = row.Token, CreatedMs = row.CreatedMs,
                 Status = row.Status, Mode = row.Mode, RetentionHours = row.RetentionHours, EncryptionType = row.EncryptionType,
-                KeyId = row.KeyId, ShardLevelMetrics = [.. row.Metrics.Split(',', StringSplitOptions.RemoveEmptyEntries)],
-                MaxRecordKiB = row.MaxRecordKiB, WarmTargetMiBps = row.WarmTarget, NextShardIndex = row.NextShardIndex,
+                KeyId = row.KeyId, ShardLevelMetrics = [.. row.Metrics],
+                MaxRecordKiB = row.MaxRecordKiB, WarmTargetMiBps = row.WarmTargetMiBps, NextShardIndex = row.NextShardIndex,
                 Pending = row.PendingUpdate is null ? null : PendingUpdate.Decode(row.PendingUpdate),
             };
             var shards = new List<ShardState>();
-            foreach (var r in shardRows[row.Id])
+            foreach (var r in row.Shards)
             {
                 var logId = LogId(row.Id, r.Index);
                 if (!stored.Contains(logId) && (r.ClosedMs is null || r.EndOffset > 0))
                     LogMissingLog(_logger, row.Name, ShardId.Format(r.Index), logId);
-                var shard = new ShardState(r.Index, r.Parent, r.Adjacent, new HashKeyRange(r.Start, r.End), r.CreatedMs, r.SeqEpoch, _logs.Open(logId));
+                var shard = new ShardState(r.Index, r.Parent, r.Adjacent, new HashKeyRange(r.StartHash, r.EndHash), r.CreatedMs, r.SeqEpoch, _logs.Open(logId));
                 if (r.ClosedMs is { } closed) shard.RestoreClosed(closed, r.EndOffset ?? shard.Log.EndOffset);
                 shards.Add(shard);
             }
             s.SetShards(shards);
-            foreach (var c in consumerRows[row.Id])
+            foreach (var c in row.Consumers)
                 s.Consumers.Add(new ConsumerState(c.Name, c.CreatedMs, c.Status == ConsumerStatus.Creating ? ConsumerStatus.Active : c.Status));
             s.Consumers.RemoveAll(c => c.Status == ConsumerStatus.Deleting);
             if (s.Status == StreamStatus.Deleting)
             {
-                DeleteNow(s);
+                await DeleteNowAsync(s).ConfigureAwait(false);
                 continue;
             }
             _byName[s.Name] = s;
@@ -117,31 +121,39 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
             else
             {
                 s.Status = StreamStatus.Active; // a creation interrupted by a stop completes on start
-                _catalog.SaveStream(s);
+                await SaveAsync(s).ConfigureAwait(false);
             }
         }
-        foreach (var (arn, k, v) in _catalog.LoadTags()) TagsOf(arn)[k] = v;
+        foreach (var t in await _catalog.LoadTagsAsync(cancellationToken).ConfigureAwait(false)) TagsOf(t.ResourceArn)[t.Key] = t.Value;
         foreach (var arn in _tags.Keys) ApplyTagSettings(arn);
-        foreach (var (arn, p) in _catalog.LoadPolicies()) _policies[arn] = p;
-        if (_catalog.GetMeta("billing") is { } billing) _billing = DecodeBilling(billing);
-        ReconcileLogs(stored);
+        foreach (var p in await _catalog.LoadPoliciesAsync(cancellationToken).ConfigureAwait(false)) _policies[p.ResourceArn] = p.Policy;
+        if (await _store.Meta.GetAsync("billing", cancellationToken).ConfigureAwait(false) is { } billing) _billing = DecodeBilling(billing);
+        await ReconcileLogsAsync(stored).ConfigureAwait(false);
         // An acknowledged change that a stop interrupted is carried out now (nothing else runs yet).
         foreach (var s in interrupted)
         {
             if (s.Pending is { } pending) LogResumedUpdate(_logger, s.Name, pending.Encode());
             try
             {
-                FinishUpdateAsync(s).GetAwaiter().GetResult();
+                await FinishUpdateAsync(s).ConfigureAwait(false);
             }
             catch (KinesisException e) // a key that no longer resolves: the change cannot be made any more
             {
                 LogDroppedUpdate(_logger, s.Name, e.Message);
                 s.Pending = null;
                 s.Status = StreamStatus.Active;
-                _catalog.SaveStream(s);
+                await SaveAsync(s).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>Writes a stream (with <paramref name="shards"/>, or its published shard list) to the catalog.</summary>
+    private ValueTask SaveAsync(StreamState s, IReadOnlyList<ShardState>? shards = null) => _catalog.SaveStreamAsync(new StreamRecord(
+        s.Id, s.Name, s.StreamToken, s.Status, s.Mode, s.RetentionHours, s.CreatedMs, s.EncryptionType, s.KeyId, [.. s.ShardLevelMetrics],
+        s.MaxRecordKiB, s.WarmTargetMiBps, s.NextShardIndex, s.Pending?.Encode(),
+        [.. (shards ?? s.Shards).Select(sh => new ShardRecord(sh.Index, sh.Parent, sh.AdjacentParent, sh.Range.Start, sh.Range.End, sh.CreatedMs,
+            sh.SeqEpochSeconds, sh.ClosedMs, sh.ClosedMs is null ? null : sh.FinalEndOffset))],
+        [.. s.Consumers.Select(c => new ConsumerRecord(c.Name, c.CreatedMs, c.Status))]));
 
     /// <summary>
     /// Brings the log store in line with the catalog. A log the catalog does not list is either left over from a deleted
@@ -149,7 +161,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
     /// (a new shard takes writes only once the catalog lists it), so it is deleted; one that holds records (written by a
     /// version before that rule) is kept, and its index is never handed out again. Each step is logged.
     /// </summary>
-    private void ReconcileLogs(HashSet<string> stored)
+    private async Task ReconcileLogsAsync(HashSet<string> stored)
     {
         foreach (var id in stored.Order(StringComparer.Ordinal))
         {
@@ -162,25 +174,25 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
             if (_byId.TryGetValue(streamId, out var s) && s.FindShard(index) is not null) continue;
             if (s is null)
             {
-                _logs.DeleteAsync(id).AsTask().GetAwaiter().GetResult();
+                await _logs.DeleteAsync(id).ConfigureAwait(false);
                 LogRemovedLog(_logger, id, "its stream was deleted");
                 continue;
             }
             if (index < s.NextShardIndex)
             {
-                _logs.DeleteAsync(id).AsTask().GetAwaiter().GetResult();
+                await _logs.DeleteAsync(id).ConfigureAwait(false);
                 LogRemovedLog(_logger, id, $"shard {ShardId.Format(index)} of stream {s.Name} expired");
                 continue;
             }
             var log = _logs.Open(id);
             if (log.EndOffset == 0)
             {
-                _logs.DeleteAsync(id).AsTask().GetAwaiter().GetResult();
+                await _logs.DeleteAsync(id).ConfigureAwait(false);
                 LogRemovedLog(_logger, id, $"a reshard of stream {s.Name} did not commit; the log was empty");
                 continue;
             }
             s.NextShardIndex = Math.Max(s.NextShardIndex, index + 1);
-            _catalog.SaveStream(s);
+            await SaveAsync(s).ConfigureAwait(false);
             LogKeptOrphan(_logger, id, s.Name, log.EndOffset - log.StartOffset, ShardId.Format(s.NextShardIndex));
         }
     }
@@ -352,7 +364,7 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         return new ShardState(index, parent, adjacent, range, nowMs, seqEpochSeconds, _logs.Open(LogId(s.Id, index)));
     }
 
-    private void DeleteNow(StreamState s)
+    private async Task DeleteNowAsync(StreamState s)
     {
         _byName.TryRemove(new KeyValuePair<string, StreamState>(s.Name, s));
         _byId.TryRemove(s.Id, out _);
@@ -363,8 +375,9 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
             _tags.Remove(arn);
             _policies.TryRemove(arn, out _);
         }
-        _catalog.DeleteStream(s.Id, arns);
-        foreach (var shard in s.Shards) _logs.DeleteAsync(shard.Log.Id).AsTask().GetAwaiter().GetResult();
+        await _catalog.DeleteStreamAsync(s.Id, arns).ConfigureAwait(false);
+        await _store.Checkpoints.DeleteStreamAsync(s.Id).ConfigureAwait(false);
+        foreach (var shard in s.Shards) await _logs.DeleteAsync(shard.Log.Id).ConfigureAwait(false);
     }
 
     // ---- retention ---------------------------------------------------------------------------------------------
@@ -390,8 +403,9 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
             var expired = s.Shards.Where(sh => sh.ClosedMs is { } c && c < cutoff).ToList();
             foreach (var shard in s.Shards.Except(expired)) await shard.Log.TrimAsync(cutoff).ConfigureAwait(false);
             if (expired.Count == 0) continue;
-            s.SetShards(s.Shards.Except(expired));
-            _catalog.SaveStream(s);
+            var kept = s.Shards.Except(expired).ToList();
+            await SaveAsync(s, kept).ConfigureAwait(false);
+            s.SetShards(kept);
             foreach (var shard in expired) await _logs.DeleteAsync(shard.Log.Id).ConfigureAwait(false);
         }
         return 0;
@@ -403,7 +417,6 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
         Task[] pending;
         lock (_pending) pending = [.. _pending, _sweeper, _scaler];
         await Task.WhenAll(pending).ConfigureAwait(false);
-        _catalog.Dispose();
         _iterators.Dispose();
         _stopping.Dispose();
     }

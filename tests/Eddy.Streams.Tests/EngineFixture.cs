@@ -1,4 +1,5 @@
 using System.Text;
+using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Storage;
 
@@ -18,6 +19,7 @@ internal sealed class TestEngine : IAsyncDisposable
     public string? Directory { get; }
     public StreamEngine Engine { get; private set; }
     private ILogStore _logs;
+    private ICatalogStore _catalog;
     private readonly Func<EngineOptions, EngineOptions> _configure;
     private readonly Func<ILogStore, ILogStore> _wrapStore;
 
@@ -29,7 +31,7 @@ internal sealed class TestEngine : IAsyncDisposable
         _configure = configure ?? (o => o);
         _wrapStore = wrapStore ?? (s => s);
         Directory = onDisk ? directory ?? Path.Combine(Path.GetTempPath(), "eddy-engine-" + Guid.NewGuid().ToString("N")) : null;
-        (_logs, Engine) = Open();
+        (_logs, _catalog, Engine) = Open();
     }
 
     public ILogStore Logs => _logs;
@@ -37,11 +39,14 @@ internal sealed class TestEngine : IAsyncDisposable
     private FileLogStore OpenFileStore() =>
         new(new LogStoreOptions { Directory = Path.Combine(Directory!, "logs"), Time = Time, Fsync = FsyncPolicy.Interval });
 
-    private (ILogStore, StreamEngine) Open()
+    private (ILogStore, ICatalogStore, StreamEngine) Open()
     {
         var logs = _wrapStore(Directory is null ? new MemoryLogStore(Time) : OpenFileStore());
-        var engine = StreamEngine.Open(_configure(new EngineOptions { DataDirectory = Directory, StateDelay = TimeSpan.Zero, Time = Time, ShardLimit = 50 }), logs);
-        return (logs, engine);
+        if (Directory is not null) System.IO.Directory.CreateDirectory(Directory);
+        ICatalogStore catalog = Directory is null ? new MemoryCatalogStore() : SqliteCatalogStore.Open(Path.Combine(Directory, "catalog.db"));
+        var options = _configure(new EngineOptions { DataDirectory = Directory, StateDelay = TimeSpan.Zero, Time = Time, ShardLimit = 50 });
+        var engine = StreamEngine.OpenAsync(options, logs, catalog).GetAwaiter().GetResult(); // a test fixture's constructor
+        return (logs, catalog, engine);
     }
 
     /// <summary>Stops the engine and its store (as a restart would) and opens them again on the same directory.
@@ -50,12 +55,13 @@ internal sealed class TestEngine : IAsyncDisposable
     {
         await Engine.DisposeAsync();
         await _logs.DisposeAsync();
+        await _catalog.DisposeAsync();
         if (whileStopped is not null)
         {
             await using var store = OpenFileStore();
             await whileStopped(store);
         }
-        (_logs, Engine) = Open();
+        (_logs, _catalog, Engine) = Open();
     }
 
     public static StreamRef S(string name) => new(name, null);
@@ -92,6 +98,7 @@ internal sealed class TestEngine : IAsyncDisposable
     {
         await Engine.DisposeAsync();
         await _logs.DisposeAsync();
+        await _catalog.DisposeAsync();
         if (Directory is not null && System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
     }
 }
