@@ -13,9 +13,8 @@ public sealed class AuthTests(AuthServerFixture fixture) : IClassFixture<AuthSer
     private Uri Endpoint => fixture.Endpoint;
 
     [Fact]
-    public async Task StartUpLineSaysAuthIsOn()
+    public void StartUpLineSaysAuthIsOn()
     {
-        for (var i = 0; i < 100 && !fixture.Server.Output.Contains("Eddy auth:", StringComparison.Ordinal); i++) await Task.Delay(50);
         Assert.Contains("Eddy auth: on (--auth on); 5 access key(s)", fixture.Server.Output, StringComparison.Ordinal);
     }
 

@@ -17,6 +17,9 @@ public sealed class EddyServer : IAsyncDisposable
 {
     public const string ReadyPrefix = "Eddy listening on ";
 
+    /// <summary>The last line the server prints when it has started (its data directory, or that it keeps data in memory).</summary>
+    public const string DataLinePrefix = "Eddy data";
+
     private static readonly ConcurrentDictionary<int, Process> s_live = new();
     private static int s_exitHookInstalled;
 
@@ -290,7 +293,9 @@ public sealed class EddyServer : IAsyncDisposable
             psi.Environment[key] = value;
         }
 
-        // Ready once the cleartext address (the first line) and, with TLS, the https:// address are printed.
+        // Ready once the start-up lines are all printed: the cleartext address (the first line), with TLS the https://
+        // address, and last the data line ("Eddy data directory: ..." or "Eddy data: in memory ..."), so a test can
+        // read every start-up line from Output as soon as the server is started.
         var ready = new TaskCompletionSource<(Uri Http, Uri? Https)>(TaskCreationOptions.RunContinuationsAsynchronously);
         Uri? http = null;
         Uri? https = null;
@@ -314,11 +319,10 @@ public sealed class EddyServer : IAsyncDisposable
                 {
                     http ??= uri;
                 }
-
-                if (http is not null && (!_options.Tls || https is not null))
-                {
-                    ready.TrySetResult((http, https));
-                }
+            }
+            else if (e.Data.StartsWith(DataLinePrefix, StringComparison.Ordinal) && http is not null && (!_options.Tls || https is not null))
+            {
+                ready.TrySetResult((http, https));
             }
         };
         process.ErrorDataReceived += (_, e) =>
