@@ -20,7 +20,8 @@ public interface ICatalogStore : IAsyncDisposable
     /// <summary>Data Streams: streams with their shards and consumers, tags, resource policies.</summary>
     IStreamCatalog Streams { get; }
 
-    /// <summary>Positions of Eddy's own consumers (delivery streams, SQL applications, triggers) in the shards they read.</summary>
+    /// <summary>Positions of Eddy's own consumers (delivery streams, SQL applications, triggers) in the shards they read
+    /// (the port is <see cref="ICheckpointStore"/> in Eddy.Core).</summary>
     ICheckpointStore Checkpoints { get; }
 
     /// <summary>Small named settings (keys, counters, account settings).</summary>
@@ -74,26 +75,6 @@ public interface IStreamCatalog
     ValueTask<IReadOnlyList<PolicyRecord>> LoadPoliciesAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>
-/// Checkpoints of Eddy's own named consumers: for each shard a consumer reads, the last sequence number it has
-/// finished with, or that it finished the shard. Thread-safe; a save is durable before it returns, so a consumer that
-/// saves after processing resumes after a restart (or <c>kill -9</c>) at most from its last save.
-/// </summary>
-public interface ICheckpointStore
-{
-    /// <summary>Every checkpoint of <paramref name="consumer"/>, in (stream, shard) order.</summary>
-    ValueTask<IReadOnlyList<Checkpoint>> LoadAsync(string consumer, CancellationToken cancellationToken = default);
-
-    /// <summary>Stores (replaces) the checkpoints given, all in one transaction.</summary>
-    ValueTask SaveAsync(IReadOnlyList<Checkpoint> checkpoints, CancellationToken cancellationToken = default);
-
-    /// <summary>Deletes every checkpoint of <paramref name="consumer"/> (when the consumer itself is deleted).</summary>
-    ValueTask DeleteConsumerAsync(string consumer, CancellationToken cancellationToken = default);
-
-    /// <summary>Deletes every checkpoint in a stream (when the stream is deleted).</summary>
-    ValueTask DeleteStreamAsync(long streamId, CancellationToken cancellationToken = default);
-}
-
 /// <summary>A stream as stored. <see cref="Metrics"/> are the enhanced-monitoring metric names.</summary>
 public sealed record StreamRecord(
     long Id,
@@ -122,13 +103,6 @@ public sealed record ConsumerRecord(string Name, long CreatedMs, ConsumerStatus 
 public sealed record TagRecord(string ResourceArn, string Key, string Value);
 
 public sealed record PolicyRecord(string ResourceArn, string Policy);
-
-/// <summary>
-/// Where consumer <see cref="Consumer"/> stands in shard <see cref="ShardIndex"/> of stream incarnation
-/// <see cref="StreamId"/>: the last sequence number (and KPL sub-sequence number) it has finished with, or
-/// <see cref="ShardEnded"/> once it has read the shard to its end.
-/// </summary>
-public sealed record Checkpoint(string Consumer, long StreamId, int ShardIndex, string? SequenceNumber, long SubSequenceNumber, bool ShardEnded, long UpdatedMs);
 
 /// <summary>The backing store failed (I/O, corruption, a newer schema than this version knows).</summary>
 public sealed class CatalogException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,3 +1,5 @@
+using Eddy.Core;
+
 namespace Eddy.Catalog;
 
 /// <summary>

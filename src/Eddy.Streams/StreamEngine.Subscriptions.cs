@@ -26,7 +26,7 @@ public sealed partial class StreamEngine
 
         var key = (consumerArn, shard.Index);
         var now = NowMs;
-        var subscription = new ShardSubscription(this, s, shard, offset, key, now);
+        var subscription = new ShardSubscription(this, s, new ShardReader(this, s, shard, offset), key, now);
         lock (_subscriptions)
         {
             if (_subscriptions.TryGetValue(key, out var existing) && !existing.HasEnded)
@@ -59,16 +59,19 @@ public sealed partial class StreamEngine
     }
 
     /// <summary>
-    /// One SubscribeToShard session. Threading: <see cref="NextAsync"/> is called by one reader at a time (the HTTP
-    /// response loop); <see cref="End"/> may be called from any thread (takeover, deregistration, deletion).
+    /// One SubscribeToShard session, on a <see cref="ShardReader"/>: records are pushed as soon as the reader has them;
+    /// after <see cref="EngineOptions.SubscriptionHeartbeat"/> without any, an empty event (a heartbeat) goes out; a shard's
+    /// end goes out as its own event after the last records. Threading: <see cref="NextAsync"/> is called by one reader at a
+    /// time (the HTTP response loop); <see cref="End"/> may be called from any thread (takeover, deregistration, deletion).
     /// </summary>
-    private sealed class ShardSubscription(StreamEngine engine, StreamState stream, ShardState shard, long offset, (string ConsumerArn, int Shard) key, long startedMs)
+    private sealed class ShardSubscription(StreamEngine engine, StreamState stream, ShardReader reader, (string ConsumerArn, int Shard) key, long startedMs)
         : IShardSubscription
     {
         private readonly CancellationTokenSource _ended = new();
         private readonly long _deadlineMs = startedMs + (long)engine._options.SubscriptionLifetime.TotalMilliseconds;
-        private long _offset = offset;
+        private readonly ShardState _shard = stream.FindShard(key.Shard)!;
         private string? _continuation;
+        private bool _endNext;
         private bool _finished;
         private KinesisException? _endReason;
 
@@ -97,40 +100,48 @@ public sealed partial class StreamEngine
                     return null;
                 }
                 cancellationToken.ThrowIfCancellationRequested();
+                if (_endNext)
+                {
+                    _finished = true;
+                    return new SubscriptionEvent([], null, 0, Children(stream, _shard));
+                }
 
                 // With shard limits on, each consumer gets its own 2 MiB/s per shard: pace the pushes.
-                var budget = engine.LimitsOn(stream) ? shard.Budget(engine._time).Consumer(Key.ConsumerArn) : null;
+                var budget = engine.LimitsOn(stream) ? _shard.Budget(engine._time).Consumer(Key.ConsumerArn) : null;
                 if (budget?.TimeUntilPositive() is { } pause && pause > TimeSpan.Zero)
                 {
                     await Quiet(Task.Delay(pause, engine._time, linked.Token)).ConfigureAwait(false);
                     continue; // re-check the end conditions after the pause
                 }
-                var batch = await engine.ReadBatchAsync(stream, shard, _offset, MaxEventRecords, MaxEventBytes, now).ConfigureAwait(false);
+                var heartbeat = TimeSpan.FromMilliseconds(Math.Min(engine._options.SubscriptionHeartbeat.TotalMilliseconds, Math.Max(0, _deadlineMs - now)));
+                ShardBatch batch;
+                try
+                {
+                    batch = await reader.ReadAsync(MaxEventRecords, MaxEventBytes, heartbeat, linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    continue; // ended meanwhile: the check above says so
+                }
                 budget?.TakeAllowingDebt(batch.Records.Sum(r => (long)r.Data.Length + r.PartitionKey.Length));
-                _offset = batch.NextOffset;
-                if (batch.Records.Count > 0) _continuation = batch.Records[^1].SequenceNumber;
+                if (batch.LastSequenceNumber is { } last) _continuation = last;
                 if (batch.ShardEnded)
                 {
                     // Records left before the end go out first; the end event follows on the next call.
-                    if (batch.Records.Count > 0) return new SubscriptionEvent(batch.Records, _continuation, 0, null) { Lease = batch.Lease };
-                    batch.Lease.Dispose();
-                    _finished = true;
-                    return new SubscriptionEvent([], null, 0, Children(stream, shard));
+                    _endNext = true;
+                    if (batch.Records.Count == 0)
+                    {
+                        batch.Dispose();
+                        continue;
+                    }
+                    return new SubscriptionEvent(batch.Records, _continuation, 0, null) { Lease = batch.TakeLease() };
                 }
                 if (batch.Records.Count > 0)
-                    return new SubscriptionEvent(batch.Records, _continuation, batch.MillisBehind, null) { Lease = batch.Lease };
-                batch.Lease.Dispose();
-
-                // Idle: wait for a write, the shard's close, the heartbeat or the end, whichever comes first.
-                using var iteration = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
-                var heartbeat = TimeSpan.FromMilliseconds(Math.Min(engine._options.SubscriptionHeartbeat.TotalMilliseconds, Math.Max(0, _deadlineMs - now)));
-                var data = Quiet(shard.Log.WaitForDataAsync(_offset, iteration.Token));
-                var timer = Quiet(Task.Delay(heartbeat, engine._time, iteration.Token));
-                var woke = await Task.WhenAny(data, timer, shard.Closed).ConfigureAwait(false);
-                await iteration.CancelAsync().ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                if (woke == timer && !_ended.IsCancellationRequested && engine.NowMs < _deadlineMs && shard.Log.EndOffset <= _offset && !shard.IsEnded)
-                    return new SubscriptionEvent([], _continuation ?? shard.SequenceNumberAt(_offset - 1, shard.SeqEpochSeconds * 1000), 0, null);
+                    return new SubscriptionEvent(batch.Records, _continuation, batch.MillisBehindLatest, null) { Lease = batch.TakeLease() };
+                batch.Dispose();
+                // Idle for a heartbeat's time: say so, naming the last record seen (or the one before the position).
+                if (!_ended.IsCancellationRequested && engine.NowMs < _deadlineMs)
+                    return new SubscriptionEvent([], _continuation ?? _shard.SequenceNumberAt(reader.Offset - 1, _shard.SeqEpochSeconds * 1000), 0, null);
             }
         }
 
@@ -145,6 +156,7 @@ public sealed partial class StreamEngine
         {
             _finished = true;
             engine.Unregister(this);
+            reader.Dispose();
             _ended.Dispose();
             return ValueTask.CompletedTask;
         }

@@ -78,6 +78,9 @@ internal sealed class TestEngine : IAsyncDisposable
         Assert.True(condition(), "condition not reached within 5 s");
     }
 
+    /// <summary>A record routed by an explicit hash key (partition key "k").</summary>
+    public static PutEntry At(UInt128 hashKey, string data) => new(Encoding.UTF8.GetBytes("k"), Encoding.UTF8.GetBytes(data), hashKey);
+
     public static PutEntry Entry(string key, string data) =>
         new(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(data), HashKey.FromPartitionKey(key));
 

@@ -12,7 +12,7 @@ public class RecoveryTests
 {
     private static StreamRef S(string name) => TestEngine.S(name);
 
-    private static PutEntry At(UInt128 hashKey, string data) => new(Encoding.UTF8.GetBytes("k"), Encoding.UTF8.GetBytes(data), hashKey);
+    private static PutEntry At(UInt128 hashKey, string data) => TestEngine.At(hashKey, data);
 
     /// <summary>A stream that is ACTIVE although every transition waits an hour: created, then the engine restarted.</summary>
     private static async Task<TestEngine> EngineWithSlowTransitionsAsync(int shards)
