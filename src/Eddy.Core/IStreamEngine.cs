@@ -12,10 +12,10 @@ public interface IStreamEngine
     /// <summary>Creates a stream; with neither <paramref name="shardCount"/> nor <paramref name="mode"/>, an ON_DEMAND stream (4 shards), as AWS does.</summary>
     Task CreateStreamAsync(string name, int? shardCount, StreamMode? mode, IReadOnlyDictionary<string, string>? tags, int? warmThroughputMiBps, int? maxRecordSizeInKiB);
     Task DeleteStreamAsync(StreamRef stream, bool enforceConsumerDeletion);
-    StreamPage DescribeStream(StreamRef stream, int? limit, string? exclusiveStartShardId);
-    StreamView DescribeStreamSummary(StreamRef stream);
-    ListStreamsResult ListStreams(int? limit, string? exclusiveStartStreamName, string? nextToken);
-    ListShardsResult ListShards(StreamRef stream, string? nextToken, string? exclusiveStartShardId, int? maxResults, DateTimeOffset? streamCreationTimestamp, ShardFilterType? filterType, string? filterShardId, DateTimeOffset? filterTimestamp);
+    ValueTask<StreamPage> DescribeStreamAsync(StreamRef stream, int? limit, string? exclusiveStartShardId);
+    ValueTask<StreamView> DescribeStreamSummaryAsync(StreamRef stream);
+    ValueTask<ListStreamsResult> ListStreamsAsync(int? limit, string? exclusiveStartStreamName, string? nextToken);
+    ValueTask<ListShardsResult> ListShardsAsync(StreamRef stream, string? nextToken, string? exclusiveStartShardId, int? maxResults, DateTimeOffset? streamCreationTimestamp, ShardFilterType? filterType, string? filterShardId, DateTimeOffset? filterTimestamp);
 
     /// <summary>Largest record (data + partition key bytes) the stream accepts; for validation before a put.</summary>
     int MaxRecordBytes(StreamRef stream);
@@ -34,14 +34,14 @@ public interface IStreamEngine
 
     Task AddTagsAsync(StreamRef stream, IReadOnlyDictionary<string, string> tags);
     Task RemoveTagsAsync(StreamRef stream, IReadOnlyList<string> keys);
-    TagListResult ListTagsForStream(StreamRef stream, string? exclusiveStartTagKey, int? limit);
+    ValueTask<TagListResult> ListTagsForStreamAsync(StreamRef stream, string? exclusiveStartTagKey, int? limit);
     Task TagResourceAsync(string resourceArn, IReadOnlyDictionary<string, string> tags);
     Task UntagResourceAsync(string resourceArn, IReadOnlyList<string> keys);
-    IReadOnlyList<KeyValuePair<string, string>> ListTagsForResource(string resourceArn);
+    ValueTask<IReadOnlyList<KeyValuePair<string, string>>> ListTagsForResourceAsync(string resourceArn);
 
     Task<ConsumerView> RegisterConsumerAsync(string streamArn, string consumerName, IReadOnlyDictionary<string, string>? tags);
-    ConsumerView DescribeConsumer(string? streamArn, string? consumerName, string? consumerArn);
-    ListConsumersResult ListConsumers(string streamArn, string? nextToken, int? maxResults, DateTimeOffset? streamCreationTimestamp);
+    ValueTask<ConsumerView> DescribeConsumerAsync(string? streamArn, string? consumerName, string? consumerArn);
+    ValueTask<ListConsumersResult> ListConsumersAsync(string streamArn, string? nextToken, int? maxResults, DateTimeOffset? streamCreationTimestamp);
     Task DeregisterConsumerAsync(string? streamArn, string? consumerName, string? consumerArn);
     Task<IShardSubscription> SubscribeToShardAsync(string consumerArn, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp);
 
@@ -49,15 +49,15 @@ public interface IStreamEngine
     Task StopEncryptionAsync(StreamRef stream, string encryptionType, string keyId);
     Task<MonitoringChange> SetEnhancedMonitoringAsync(StreamRef stream, IReadOnlyList<string> metrics, bool enable);
 
-    LimitsView DescribeLimits();
-    BillingCommitment DescribeAccountSettings();
+    ValueTask<LimitsView> DescribeLimitsAsync();
+    ValueTask<BillingCommitment> DescribeAccountSettingsAsync();
     Task<BillingCommitment> UpdateAccountSettingsAsync(string status);
     Task UpdateStreamModeAsync(string streamArn, StreamMode mode, int? warmThroughputMiBps);
     Task UpdateMaxRecordSizeAsync(StreamRef stream, int maxRecordSizeInKiB);
     Task<WarmThroughputView> UpdateWarmThroughputAsync(StreamRef stream, int warmThroughputMiBps);
 
     Task PutResourcePolicyAsync(string resourceArn, string policy);
-    string GetResourcePolicy(string resourceArn);
+    ValueTask<string> GetResourcePolicyAsync(string resourceArn);
 
     /// <summary>The policy stored for a resource, or null; lock-free, for authorization on every request.</summary>
     string? FindResourcePolicy(string resourceArn);

@@ -20,10 +20,10 @@ public interface IShardReaders
     /// <summary>A reader over one shard of a stream from <paramref name="from"/>.</summary>
     /// <exception cref="KinesisException">ResourceNotFoundException for an unknown stream or shard, InvalidArgumentException
     /// for a position that does not fit the shard (as GetShardIterator answers).</exception>
-    IShardReader OpenReader(StreamRef stream, string shardId, ShardPosition from);
+    ValueTask<IShardReader> OpenReaderAsync(StreamRef stream, string shardId, ShardPosition from);
 
     /// <summary>The stream's retained shards with their lineage, and the stream's incarnation id (checkpoints name it).</summary>
-    StreamShards DescribeShards(StreamRef stream);
+    ValueTask<StreamShards> DescribeShardsAsync(StreamRef stream);
 }
 
 /// <summary>A stream's shards for a reader that follows resharding: each shard, whether it is still open, and its parents.</summary>

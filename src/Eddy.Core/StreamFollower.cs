@@ -68,7 +68,8 @@ public sealed class StreamFollower(IShardReaders readers, ICheckpointStore check
         {
             while (true)
             {
-                foreach (var (shard, from) in state.TakeReadable(readers.DescribeShards(stream), initial))
+                var shards = await readers.DescribeShardsAsync(stream).ConfigureAwait(false);
+                foreach (var (shard, from) in state.TakeReadable(shards, initial))
                     loops.Add(ReadShardAsync(shard, from, handle, state, stop.Token));
                 if (loops.Count == 0) return; // every shard read to its end (a stream that was closed for good)
                 var done = await Task.WhenAny(loops).ConfigureAwait(false);
@@ -95,7 +96,7 @@ public sealed class StreamFollower(IShardReaders readers, ICheckpointStore check
     /// <summary>The consumer's checkpoints in the stream's current incarnation, by shard index.</summary>
     private async Task<(long StreamId, Dictionary<int, Checkpoint> ByShard)> LoadAsync(CancellationToken cancellationToken)
     {
-        var streamId = readers.DescribeShards(stream).StreamId;
+        var streamId = (await readers.DescribeShardsAsync(stream).ConfigureAwait(false)).StreamId;
         var saved = await checkpoints.LoadAsync(Consumer, cancellationToken).ConfigureAwait(false);
         return (streamId, saved.Where(c => c.StreamId == streamId).ToDictionary(c => c.ShardIndex));
     }
@@ -103,7 +104,7 @@ public sealed class StreamFollower(IShardReaders readers, ICheckpointStore check
     private async Task ReadShardAsync(ShardLineage shard, ShardPosition from, Func<FollowedBatch, CancellationToken, ValueTask> handle, RunState state, CancellationToken cancellationToken)
     {
         await Task.Yield(); // the caller goes on starting the other shards' loops
-        using var reader = readers.OpenReader(stream, shard.ShardId, from);
+        using var reader = await readers.OpenReaderAsync(stream, shard.ShardId, from).ConfigureAwait(false);
         _options.ShardStarted?.Invoke(shard.ShardId, from);
         var wait = _options.DeliverEmptyBatches ? _options.IdleWait : Timeout.InfiniteTimeSpan;
         while (true)

@@ -98,7 +98,7 @@ public sealed partial class StreamEngine
         return s.Status is StreamStatus.Active or StreamStatus.Updating ? s : throw KinesisException.NotActive(s.Name, Account, s.Status);
     }
 
-    public TagListResult ListTagsForStream(StreamRef stream, string? exclusiveStartTagKey, int? limit) => Read(() =>
+    public ValueTask<TagListResult> ListTagsForStreamAsync(StreamRef stream, string? exclusiveStartTagKey, int? limit) => ReadAsync(() =>
     {
         var s = Resolve(stream);
         var all = TagsOf(s.Arn).Where(t => exclusiveStartTagKey is null || string.CompareOrdinal(t.Key, exclusiveStartTagKey) > 0).ToList();
@@ -112,8 +112,8 @@ public sealed partial class StreamEngine
     public Task UntagResourceAsync(string resourceArn, IReadOnlyList<string> keys) =>
         WriteAsync(() => RemoveTagsAsync(ResolveResource(resourceArn), resourceArn, keys));
 
-    public IReadOnlyList<KeyValuePair<string, string>> ListTagsForResource(string resourceArn) =>
-        Read(() => (IReadOnlyList<KeyValuePair<string, string>>)[.. TagsOf(ResolveResource(resourceArn))]);
+    public ValueTask<IReadOnlyList<KeyValuePair<string, string>>> ListTagsForResourceAsync(string resourceArn) =>
+        ReadAsync(() => (IReadOnlyList<KeyValuePair<string, string>>)[.. TagsOf(ResolveResource(resourceArn))]);
 
     /// <summary>A stream ARN or consumer ARN that exists; returns it (the key for tags and policies).</summary>
     private string ResolveResource(string arn)
@@ -202,13 +202,13 @@ public sealed partial class StreamEngine
             return view;
         });
 
-    public ConsumerView DescribeConsumer(string? streamArn, string? consumerName, string? consumerArn) => Read(() =>
+    public ValueTask<ConsumerView> DescribeConsumerAsync(string? streamArn, string? consumerName, string? consumerArn) => ReadAsync(() =>
     {
         var (s, c) = ResolveConsumer(streamArn, consumerName, consumerArn);
         return ConsumerView(s, c);
     });
 
-    public ListConsumersResult ListConsumers(string streamArn, string? nextToken, int? maxResults, DateTimeOffset? streamCreationTimestamp) => Read(() =>
+    public ValueTask<ListConsumersResult> ListConsumersAsync(string streamArn, string? nextToken, int? maxResults, DateTimeOffset? streamCreationTimestamp) => ReadAsync(() =>
     {
         var s = Resolve(new StreamRef(null, streamArn));
         if (streamCreationTimestamp is { } created && created.ToUnixTimeMilliseconds() / 1000 != s.CreatedMs / 1000)
@@ -298,13 +298,13 @@ public sealed partial class StreamEngine
 
     // ---- limits, account settings, modes ---------------------------------------------------------------------------
 
-    public LimitsView DescribeLimits() => Read(() => new LimitsView(
+    public ValueTask<LimitsView> DescribeLimitsAsync() => ReadAsync(() => new LimitsView(
         _options.ShardLimit,
         _byId.Values.Sum(s => s.OpenShards.Length),
         _byId.Values.Count(s => s.Mode == StreamMode.OnDemand),
         _options.OnDemandStreamCountLimit));
 
-    public BillingCommitment DescribeAccountSettings() => Read(() => _billing);
+    public ValueTask<BillingCommitment> DescribeAccountSettingsAsync() => ReadAsync(() => _billing);
 
     public Task<BillingCommitment> UpdateAccountSettingsAsync(string status) =>
         WriteAsync(async () =>
@@ -388,7 +388,7 @@ public sealed partial class StreamEngine
             _policies[arn] = policy;
         });
 
-    public string GetResourcePolicy(string resourceArn) => Read(() => _policies.GetValueOrDefault(ResolveResource(resourceArn)) ?? "{}");
+    public ValueTask<string> GetResourcePolicyAsync(string resourceArn) => ReadAsync(() => _policies.GetValueOrDefault(ResolveResource(resourceArn)) ?? "{}");
 
     public string? FindResourcePolicy(string resourceArn) => _policies.GetValueOrDefault(resourceArn);
 

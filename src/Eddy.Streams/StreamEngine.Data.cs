@@ -54,6 +54,7 @@ public sealed partial class StreamEngine
         for (var i = 0; i < entries.Count; i++) pending.Add(i);
         while (pending.Count > 0)
         {
+            var changed = s.ShardsChanged; // before the list: see StreamState.ShardsChanged
             var open = s.OpenShards;
             var groups = new Dictionary<ShardState, List<int>>();
             foreach (var i in pending)
@@ -80,7 +81,8 @@ public sealed partial class StreamEngine
                 if (result < 0) pending.AddRange(indices);
                 else failed += result;
             }
-            if (pending.Count > 0 && ReferenceEquals(open, s.OpenShards)) await Task.Delay(1).ConfigureAwait(false);
+            // A group met a shard closed by a reshard whose children are not published yet: route it again on the next list.
+            if (pending.Count > 0) await changed.ConfigureAwait(false);
         }
         return failed;
     }

@@ -62,7 +62,7 @@ public sealed partial class StreamEngine
             await LaterAsync(() => DeleteNowAsync(s)).ConfigureAwait(false);
         });
 
-    public StreamPage DescribeStream(StreamRef stream, int? limit, string? exclusiveStartShardId) => Read(() =>
+    public ValueTask<StreamPage> DescribeStreamAsync(StreamRef stream, int? limit, string? exclusiveStartShardId) => ReadAsync(() =>
     {
         var s = Resolve(stream);
         var after = -1;
@@ -72,9 +72,9 @@ public sealed partial class StreamEngine
         return new StreamPage(View(s), [.. shards.Take(take).Select(ShardView)], shards.Count > take);
     });
 
-    public StreamView DescribeStreamSummary(StreamRef stream) => Read(() => View(Resolve(stream)));
+    public ValueTask<StreamView> DescribeStreamSummaryAsync(StreamRef stream) => ReadAsync(() => View(Resolve(stream)));
 
-    public ListStreamsResult ListStreams(int? limit, string? exclusiveStartStreamName, string? nextToken) => Read(() =>
+    public ValueTask<ListStreamsResult> ListStreamsAsync(int? limit, string? exclusiveStartStreamName, string? nextToken) => ReadAsync(() =>
     {
         if (nextToken is not null && exclusiveStartStreamName is not null)
             throw KinesisException.Invalid("NextToken and ExclusiveStartStreamName cannot be provided together.");
@@ -88,8 +88,8 @@ public sealed partial class StreamEngine
         return new ListStreamsResult(page, more, more ? EncodePageToken(0, page[^1].Name) : null);
     });
 
-    public ListShardsResult ListShards(StreamRef stream, string? nextToken, string? exclusiveStartShardId, int? maxResults,
-        DateTimeOffset? streamCreationTimestamp, ShardFilterType? filterType, string? filterShardId, DateTimeOffset? filterTimestamp) => Read(() =>
+    public ValueTask<ListShardsResult> ListShardsAsync(StreamRef stream, string? nextToken, string? exclusiveStartShardId, int? maxResults,
+        DateTimeOffset? streamCreationTimestamp, ShardFilterType? filterType, string? filterShardId, DateTimeOffset? filterTimestamp) => ReadAsync(() =>
     {
         StreamState s;
         var after = -1;

@@ -4,18 +4,18 @@ namespace Eddy.Streams;
 
 public sealed partial class StreamEngine : IShardReaders
 {
-    public IShardReader OpenReader(StreamRef stream, string shardId, ShardPosition from)
+    public async ValueTask<IShardReader> OpenReaderAsync(StreamRef stream, string shardId, ShardPosition from)
     {
-        var (s, shard, offset) = Read(() =>
+        var (s, shard, offset) = await ReadAsync(() =>
         {
             var live = ResolveLive(stream);
             var target = ResolveShard(live, shardId, forIterator: true);
             return (live, target, StartOffset(live, target, from.Type, from.SequenceNumber, from.Timestamp, "GetShardIterator"));
-        });
+        }).ConfigureAwait(false);
         return new ShardReader(this, s, shard, offset);
     }
 
-    public StreamShards DescribeShards(StreamRef stream) => Read(() =>
+    public ValueTask<StreamShards> DescribeShardsAsync(StreamRef stream) => ReadAsync(() =>
     {
         var s = ResolveLive(stream);
         var shards = RetainedShards(s).Select(sh => new ShardLineage(sh.Id, sh.Index,

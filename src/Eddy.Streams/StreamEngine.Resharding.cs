@@ -155,6 +155,7 @@ public sealed partial class StreamEngine
         catch
         {
             foreach (var parent in parents) parent.Reopen();
+            s.SetShards(s.Shards); // wakes writers waiting for the new list: they go back to the reopened parents
             foreach (var child in children) await _logs.DeleteAsync(child.Log.Id).ConfigureAwait(false);
             throw;
         }

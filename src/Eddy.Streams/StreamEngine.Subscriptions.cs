@@ -11,9 +11,9 @@ public sealed partial class StreamEngine
     /// <summary>Active push subscriptions by consumer ARN and shard index: at most one per pair.</summary>
     private readonly ConcurrentDictionary<(string ConsumerArn, int Shard), ShardSubscription> _subscriptions = new();
 
-    public Task<IShardSubscription> SubscribeToShardAsync(string consumerArn, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp)
+    public async Task<IShardSubscription> SubscribeToShardAsync(string consumerArn, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp)
     {
-        var (s, shard, offset) = Read(() =>
+        var (s, shard, offset) = await ReadAsync(() =>
         {
             var (stream, consumer) = ResolveConsumerArn(consumerArn);
             if (consumer is null) throw ConsumerNotFound(consumerArn);
@@ -22,7 +22,7 @@ public sealed partial class StreamEngine
             if (stream.Status is not (StreamStatus.Active or StreamStatus.Updating)) throw KinesisException.NotActive(stream.Name, Account, stream.Status);
             var target = ResolveShard(stream, shardId, forIterator: true);
             return (stream, target, StartOffset(stream, target, type, startingSequenceNumber, timestamp, "SubscribeToShard"));
-        });
+        }).ConfigureAwait(false);
 
         var key = (consumerArn, shard.Index);
         var now = NowMs;
@@ -39,7 +39,7 @@ public sealed partial class StreamEngine
             }
             _subscriptions[key] = subscription;
         }
-        return Task.FromResult<IShardSubscription>(subscription);
+        return subscription;
     }
 
     /// <summary>Ends every subscription matching <paramref name="match"/> with <paramref name="reason"/>.</summary>

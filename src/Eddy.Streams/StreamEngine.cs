@@ -298,9 +298,10 @@ public sealed partial class StreamEngine : IStreamEngine, IAsyncDisposable
 
     // ---- locking and deferred transitions ------------------------------------------------------------------------
 
-    private T Read<T>(Func<T> read)
+    /// <summary>Runs a read of control-plane state under the control lock (waiting for it without blocking a thread).</summary>
+    private async ValueTask<T> ReadAsync<T>(Func<T> read)
     {
-        _control.Wait();
+        await _control.WaitAsync().ConfigureAwait(false);
         try { return read(); }
         finally { _control.Release(); }
     }

@@ -10,12 +10,18 @@ namespace Eddy.Streams;
 /// <remarks>
 /// Writers enter with <see cref="TryEnterWrite"/> and leave with <see cref="ExitWrite"/>; <see cref="CloseAsync"/>
 /// flips the closed flag first and then waits for writers inside to leave, so no write lands after the final end
-/// offset is taken (a full fence on both sides: Interlocked).
+/// offset is taken. Why neither side misses the other (all three steps are full fences: Interlocked): a writer
+/// increments the count and then reads the flag; the closer sets the flag and then reads the count. So either the
+/// writer sees the flag (and backs out) or the closer sees the writer (and waits). The closer waits on
+/// <c>_drained</c>, published before the flag: the writer whose decrement reaches zero after the flag is set reads
+/// the flag, sees it, and completes <c>_drained</c>; a decrement that reaches zero before the closer reads the count is
+/// seen by that read. No polling, no lost wake-up.
 /// </remarks>
 internal sealed class ShardState
 {
     private int _writers;
     private int _closed;
+    private TaskCompletionSource? _drained;
     private string? _startingSequenceNumber;
     private Limits.ShardBudget? _budget;
     private int _ended;
@@ -87,16 +93,21 @@ internal sealed class ShardState
     {
         Interlocked.Increment(ref _writers);
         if (Volatile.Read(ref _closed) == 0) return true;
-        Interlocked.Decrement(ref _writers);
+        ExitWrite();
         return false;
     }
 
-    public void ExitWrite() => Interlocked.Decrement(ref _writers);
+    public void ExitWrite()
+    {
+        if (Interlocked.Decrement(ref _writers) == 0 && Volatile.Read(ref _closed) == 1) Volatile.Read(ref _drained)?.TrySetResult();
+    }
 
     public async Task CloseAsync(long closedMs)
     {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drained, drained);
         Interlocked.Exchange(ref _closed, 1);
-        while (Volatile.Read(ref _writers) != 0) await Task.Delay(1).ConfigureAwait(false);
+        if (Volatile.Read(ref _writers) != 0) await drained.Task.ConfigureAwait(false);
         FinalEndOffset = Log.EndOffset;
         ClosedMs = closedMs;
     }
@@ -168,6 +179,15 @@ internal sealed class StreamState
     /// <summary>Open shards sorted by starting hash key; replaced as a whole on reshard.</summary>
     public volatile ShardState[] OpenShards = [];
 
+    private volatile TaskCompletionSource _shardsChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes when the shard lists are next published (<see cref="SetShards"/>). Read it before
+    /// <see cref="OpenShards"/>: SetShards writes the lists first and swaps the signal after, so a caller that read the
+    /// signal and then an outdated list is woken when the newer list is out.
+    /// </summary>
+    public Task ShardsChanged => _shardsChanged.Task;
+
     public bool IsEncrypted => EncryptionType == "KMS";
 
     /// <summary>Highest smoothed write rate seen (bytes/s): on-demand streams grow toward twice it.</summary>
@@ -212,5 +232,8 @@ internal sealed class StreamState
     {
         Shards = [.. shards.OrderBy(s => s.Index)];
         OpenShards = [.. Shards.Where(s => s.IsOpen).OrderBy(s => s.Range.Start)];
+        var published = _shardsChanged;
+        _shardsChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        published.TrySetResult();
     }
 }

@@ -4,10 +4,9 @@ namespace Eddy.Server.Handlers;
 
 internal static class DescribeAccountSettings
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        Write(c, c.Engine.DescribeAccountSettings());
-        return Task.CompletedTask;
+        Write(c, await c.Engine.DescribeAccountSettingsAsync().ConfigureAwait(false));
     }
 
     /// <summary>Describe/UpdateAccountSettings answer with the same shape.</summary>

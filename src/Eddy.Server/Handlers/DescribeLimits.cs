@@ -4,9 +4,9 @@ namespace Eddy.Server.Handlers;
 
 internal static class DescribeLimits
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        var l = c.Engine.DescribeLimits();
+        var l = await c.Engine.DescribeLimitsAsync().ConfigureAwait(false);
         var w = c.Json;
         w.WriteStartObject();
         w.WriteNumber("ShardLimit", l.ShardLimit);
@@ -14,6 +14,5 @@ internal static class DescribeLimits
         w.WriteNumber("OnDemandStreamCount", l.OnDemandStreamCount);
         w.WriteNumber("OnDemandStreamCountLimit", l.OnDemandStreamCountLimit);
         w.WriteEndObject();
-        return Task.CompletedTask;
     }
 }

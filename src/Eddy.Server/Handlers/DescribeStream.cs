@@ -4,9 +4,9 @@ namespace Eddy.Server.Handlers;
 
 internal static class DescribeStream
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        var page = c.Engine.DescribeStream(c.Stream, c.Int("Limit"), c.String("ExclusiveStartShardId"));
+        var page = await c.Engine.DescribeStreamAsync(c.Stream, c.Int("Limit"), c.String("ExclusiveStartShardId")).ConfigureAwait(false);
         var s = page.Stream;
         var w = c.Json;
         w.WriteStartObject();
@@ -24,6 +24,5 @@ internal static class DescribeStream
         if (s.KeyId is not null) w.WriteString("KeyId", s.KeyId);
         w.WriteEndObject();
         w.WriteEndObject();
-        return Task.CompletedTask;
     }
 }

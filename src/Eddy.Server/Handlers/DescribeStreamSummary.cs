@@ -4,9 +4,9 @@ namespace Eddy.Server.Handlers;
 
 internal static class DescribeStreamSummary
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        var s = c.Engine.DescribeStreamSummary(c.Stream);
+        var s = await c.Engine.DescribeStreamSummaryAsync(c.Stream).ConfigureAwait(false);
         var w = c.Json;
         w.WriteStartObject();
         w.WriteStartObject("StreamDescriptionSummary");
@@ -42,6 +42,5 @@ internal static class DescribeStreamSummary
         }
         w.WriteEndObject();
         w.WriteEndObject();
-        return Task.CompletedTask;
     }
 }

@@ -4,13 +4,12 @@ namespace Eddy.Server.Handlers;
 
 internal static class GetResourcePolicy
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        var policy = c.Engine.GetResourcePolicy(c.Required("ResourceARN"));
+        var policy = await c.Engine.GetResourcePolicyAsync(c.Required("ResourceARN")).ConfigureAwait(false);
         var w = c.Json;
         w.WriteStartObject();
         w.WriteString("Policy", policy);
         w.WriteEndObject();
-        return Task.CompletedTask;
     }
 }

@@ -4,9 +4,9 @@ namespace Eddy.Server.Handlers;
 
 internal static class ListStreamConsumers
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        var r = c.Engine.ListConsumers(c.Required("StreamARN"), c.String("NextToken"), c.Int("MaxResults"), c.Time("StreamCreationTimestamp"));
+        var r = await c.Engine.ListConsumersAsync(c.Required("StreamARN"), c.String("NextToken"), c.Int("MaxResults"), c.Time("StreamCreationTimestamp")).ConfigureAwait(false);
         var w = c.Json;
         w.WriteStartObject();
         w.WriteStartArray("Consumers");
@@ -19,6 +19,5 @@ internal static class ListStreamConsumers
         w.WriteEndArray();
         if (r.NextToken is not null) w.WriteString("NextToken", r.NextToken);
         w.WriteEndObject();
-        return Task.CompletedTask;
     }
 }

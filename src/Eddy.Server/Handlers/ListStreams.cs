@@ -4,9 +4,9 @@ namespace Eddy.Server.Handlers;
 
 internal static class ListStreams
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        var r = c.Engine.ListStreams(c.Int("Limit"), c.String("ExclusiveStartStreamName"), c.String("NextToken"));
+        var r = await c.Engine.ListStreamsAsync(c.Int("Limit"), c.String("ExclusiveStartStreamName"), c.String("NextToken")).ConfigureAwait(false);
         var w = c.Json;
         w.WriteStartObject();
         w.StringList("StreamNames", r.Streams.Select(s => s.Name));
@@ -25,6 +25,5 @@ internal static class ListStreams
         }
         w.WriteEndArray();
         w.WriteEndObject();
-        return Task.CompletedTask;
     }
 }

@@ -4,13 +4,12 @@ namespace Eddy.Server.Handlers;
 
 internal static class ListTagsForResource
 {
-    public static Task HandleAsync(Call c)
+    public static async Task HandleAsync(Call c)
     {
-        var tags = c.Engine.ListTagsForResource(c.Required("ResourceARN"));
+        var tags = await c.Engine.ListTagsForResourceAsync(c.Required("ResourceARN")).ConfigureAwait(false);
         var w = c.Json;
         w.WriteStartObject();
         w.Tags(tags);
         w.WriteEndObject();
-        return Task.CompletedTask;
     }
 }
