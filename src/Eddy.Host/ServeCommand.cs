@@ -66,6 +66,10 @@ internal static class ServeCommand
                 }
             }
             using var directoryLock = owned;
+            // One logger factory for the store, the engine and the web host. A start-up failure (a port in use) is
+            // reported below in one line; the host would log it again with the whole stack trace.
+            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(logLevel))
+                .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical));
             await using ILogStore logs = memory
                 ? new MemoryLogStore()
                 : new FileLogStore(new LogStoreOptions
@@ -73,8 +77,8 @@ internal static class ServeCommand
                     Directory = Path.Combine(directory, "logs"),
                     Fsync = parse.GetValue(fsync) == "interval" ? FsyncPolicy.Interval : FsyncPolicy.Always,
                     SegmentBytes = parse.GetValue(segmentMb) * 1024L * 1024,
+                    Logger = logging.CreateLogger("Eddy.Storage"),
                 });
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(parse.GetValue(logLevel)));
             ICatalogStore opened;
             try
             {
@@ -101,6 +105,7 @@ internal static class ServeCommand
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 LogLevel = parse.GetValue(logLevel),
+                LoggerFactory = logging,
             };
             options = tls.Apply(parse, options, directory, memory);
             if (parse.GetValue(shardLimits) == "aws")

@@ -23,6 +23,10 @@ public sealed record ServerOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 
+    /// <summary>The process's one logger factory (the engine's and the store's loggers come from it too). Null: the
+    /// server makes its own console logging at <see cref="LogLevel"/>.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>Request filters (authentication, authorization, fault injection), run in this order before every action.</summary>
     public IReadOnlyList<IRequestFilter> Filters { get; init; } = [];
 
@@ -67,8 +71,15 @@ public static class EddyApplication
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(options.LogLevel);
+        if (options.LoggerFactory is { } shared)
+        {
+            builder.Services.AddSingleton(shared);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.SetMinimumLevel(options.LogLevel);
+        }
         // A start-up failure (a port in use) is reported by the caller in one line; the host would log it again with
         // the whole stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);

@@ -65,6 +65,7 @@ public sealed class FileLogStore : ILogStore
             {
                 log = FileShardLog.Open(Path.Combine(Options.Directory, logId), logId, Options);
                 _logs[logId] = log;
+                if (log.RecoveryTruncatedBytes > 0) StorageLog.TruncatedOnOpen(Options.Logger, logId, log.RecoveryTruncatedBytes, log.EndOffset);
             }
 
             return log;

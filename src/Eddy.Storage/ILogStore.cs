@@ -138,4 +138,7 @@ public sealed record LogStoreOptions
     public TimeSpan FsyncInterval { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>Clock for record timestamps and for the <see cref="FsyncPolicy.Interval"/> timer.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the store says what recovery did when a log opens (a torn tail cut off).</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 }

@@ -176,6 +176,7 @@ public class DurabilityTests
         }
 
         await server.RestartAsync();
+        Assert.Contains("Recovery: log ", server.Output, StringComparison.Ordinal); // the store says what it cut off
         var (records, _) = await WireReader.ReadShardAsync(server.Endpoint, "torn", "shardId-000000000000");
         Assert.Equal(Enumerable.Range(0, expected).Select(i => 100 + i), records.Select(r => System.Text.Encoding.UTF8.GetByteCount(r.Data)));
         await KinesisJson.CallOkAsync(server.Endpoint, "PutRecord", new { StreamName = "torn", PartitionKey = "k", Data = "bmV3" });
