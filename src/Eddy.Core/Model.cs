@@ -114,8 +114,14 @@ public sealed record WarmThroughputView(string StreamName, string StreamArn, int
 /// <summary>One record to put. <see cref="PartitionKey"/> is UTF-8; <see cref="HashKey"/> is the explicit hash key or MD5 of the partition key.</summary>
 public readonly record struct PutEntry(ReadOnlyMemory<byte> PartitionKey, ReadOnlyMemory<byte> Data, UInt128 HashKey);
 
-/// <summary>Per-record outcome: a sequence number and shard, or an error code and message.</summary>
-public readonly record struct PutOutcome(string? ShardId, string? SequenceNumber, string? ErrorCode, string? ErrorMessage);
+/// <summary>Per-record outcome: a sequence number and shard, or an error code and message. The sequence number is kept
+/// as its value (<see cref="Sequence"/>) and written out only when asked: PutRecords formats 500 per call straight into
+/// the answer instead of making a string each.</summary>
+public readonly record struct PutOutcome(string? ShardId, SequenceNumber? Sequence, string? ErrorCode, string? ErrorMessage)
+{
+    /// <summary>The sequence number as AWS writes it (decimal), or null for a failed record.</summary>
+    public string? SequenceNumber => Sequence?.ToString();
+}
 
 public sealed record PutRecordsResult(PutOutcome[] Records, int FailedRecordCount, string EncryptionType);
 

@@ -119,17 +119,20 @@ internal static class Shapes
     public static void Records(this Utf8JsonWriter w, IReadOnlyList<ReadRecord> records)
     {
         w.WriteStartArray("Records");
-        foreach (var rec in records)
-        {
-            w.WriteStartObject();
-            w.WriteString("SequenceNumber", rec.SequenceNumber);
-            w.Timestamp("ApproximateArrivalTimestamp", rec.ArrivalMs);
-            w.WriteBase64String("Data", rec.Data.Span);
-            w.WriteString("PartitionKey", rec.PartitionKey.Span);
-            if (rec.Encrypted) w.WriteString("EncryptionType", "KMS");
-            w.WriteEndObject();
-        }
+        foreach (var rec in records) w.Record(rec);
         w.WriteEndArray();
+    }
+
+    /// <summary>One element of <c>Records</c>; <see cref="Handlers.JsonLength.Record"/> computes its length.</summary>
+    public static void Record(this Utf8JsonWriter w, in ReadRecord rec)
+    {
+        w.WriteStartObject();
+        w.WriteString("SequenceNumber", rec.SequenceNumber);
+        w.Timestamp("ApproximateArrivalTimestamp", rec.ArrivalMs);
+        w.WriteBase64String("Data", rec.Data.Span);
+        w.WriteString("PartitionKey", rec.PartitionKey.Span);
+        if (rec.Encrypted) w.WriteString("EncryptionType", "KMS");
+        w.WriteEndObject();
     }
 
     public static void StreamModeDetails(this Utf8JsonWriter w, StreamMode mode)

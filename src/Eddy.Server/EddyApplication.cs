@@ -69,7 +69,10 @@ public static class EddyApplication
     public static WebApplication Build(ServerOptions options, IStreamEngine engine)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration reload: the host would watch its content root (the working directory) recursively for
+        // appsettings.json changes, and the default data directory (./data) is under it, so every segment write woke
+        // the watcher (~1000 inotify reads/s under PutRecords load). Eddy reads no settings files anyway.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         if (options.LoggerFactory is { } shared)
         {

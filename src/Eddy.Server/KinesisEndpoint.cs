@@ -24,7 +24,7 @@ public sealed partial class KinesisEndpoint(IStreamEngine engine, IEnumerable<IR
 
     /// <summary>Largest request body: a 10 MiB PutRecords (large records) is ~13.4 MiB in base64.</summary>
     public const int MaxBodyBytes = 16 * 1024 * 1024;
-    private const string JsonContentType = "application/x-amz-json-1.1";
+    internal const string JsonContentType = "application/x-amz-json-1.1";
     private const string LegacyJsonContentType = "application/json";
 
     public async Task HandleAsync(HttpContext context)

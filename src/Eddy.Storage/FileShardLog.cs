@@ -291,7 +291,7 @@ public sealed class FileShardLog : IShardLog
 
         var records = new List<LogRecord>((int)Math.Min(maxRecords, Math.Min(end - from, 1024)));
         var pending = new List<(long Offset, long TimestampMs, int Index, int Length)>();
-        List<byte[]>? leases = null;
+        byte[]? lease = null;
         FrameReader? reader = null;
         try
         {
@@ -314,6 +314,9 @@ public sealed class FileShardLog : IShardLog
                     entry = segment.FindByOffset(expected);
                 }
 
+                // One buffer for the whole read, also when it crosses into the next segment: it is sized for the whole
+                // read unless this is the last segment, and later segments' frames go after the first ones.
+                bool first = reader is null;
                 if (reader is null)
                 {
                     long records0 = Math.Max(1, segmentEnd - segment.BaseOffset);
@@ -321,11 +324,23 @@ public sealed class FileShardLog : IShardLog
                     long wanted = _options.IndexIntervalBytes + averageFrame
                         + Math.Min(maxRecords * averageFrame, maxBytes + ((long)maxRecords * SegmentFormat.FrameOverhead));
                     wanted = Math.Clamp(wanted, 4096, 32L * 1024 * 1024);
-                    wanted = Math.Min(wanted, Math.Max(visibleLength - entry.Position, SegmentFormat.FrameOverhead));
+                    if (si == segments.Length - 1)
+                    {
+                        wanted = Math.Min(wanted, Math.Max(visibleLength - entry.Position, SegmentFormat.FrameOverhead));
+                    }
+
                     reader = new FrameReader((int)wanted, s_readBuffers);
                 }
 
-                reader.Reset(segment.Handle, entry.Position, visibleLength);
+                if (first)
+                {
+                    reader.Reset(segment.Handle, entry.Position, visibleLength);
+                }
+                else
+                {
+                    reader.Continue(segment.Handle, entry.Position, visibleLength);
+                }
+
                 bool stop = false;
                 while (true)
                 {
@@ -351,7 +366,7 @@ public sealed class FileShardLog : IShardLog
                     }
 
                     int length = reader.PayloadLength;
-                    if (records.Count + pending.Count > 0 && bytes + length > maxBytes)
+                    if (pending.Count > 0 && bytes + length > maxBytes)
                     {
                         stop = true;
                         break;
@@ -361,25 +376,11 @@ public sealed class FileShardLog : IShardLog
                     pending.Add((reader.Offset, reader.TimestampMs, reader.PayloadIndex, length));
                     bytes += length;
                     expected++;
-                    if (records.Count + pending.Count >= maxRecords)
+                    if (pending.Count >= maxRecords)
                     {
                         stop = true;
                         break;
                     }
-                }
-
-                // The reader's buffer holds the retained frames: it becomes the result's (no second copy), and the
-                // records are slices of it. It goes back to the pool when the result is disposed.
-                if (pending.Count > 0)
-                {
-                    byte[] payloads = reader.DetachBuffer();
-                    (leases ??= []).Add(payloads);
-                    foreach (var p in pending)
-                    {
-                        records.Add(new LogRecord(p.Offset, p.TimestampMs, payloads.AsMemory(p.Index, p.Length)));
-                    }
-
-                    pending.Clear();
                 }
 
                 if (stop)
@@ -388,26 +389,28 @@ public sealed class FileShardLog : IShardLog
                 }
             }
 
-            List<byte[]>? held = leases;
-            var result = new LogReadResult(records, records.Count > 0 ? records[^1].Offset + 1 : from, held is null ? null : () =>
+            // The reader's buffer holds the retained frames: it becomes the result's (no second copy), and the
+            // records are slices of it. It goes back to the pool when the result is disposed.
+            if (pending.Count > 0)
             {
-                foreach (byte[] lease in held)
+                lease = reader!.DetachBuffer();
+                foreach (var p in pending)
                 {
-                    s_readBuffers.Return(lease);
+                    records.Add(new LogRecord(p.Offset, p.TimestampMs, lease.AsMemory(p.Index, p.Length)));
                 }
-            });
-            leases = null;
+            }
+
+            byte[]? held = lease;
+            var result = new LogReadResult(records, records.Count > 0 ? records[^1].Offset + 1 : from, held is null ? null : () => s_readBuffers.Return(held));
+            lease = null;
             return result;
         }
         finally
         {
             reader?.Dispose();
-            if (leases is not null)
+            if (lease is not null)
             {
-                foreach (byte[] lease in leases)
-                {
-                    s_readBuffers.Return(lease);
-                }
+                s_readBuffers.Return(lease);
             }
         }
     }

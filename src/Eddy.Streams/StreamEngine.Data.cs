@@ -140,7 +140,7 @@ public sealed partial class StreamEngine
             }
             if (Volatile.Read(ref _writesFailing) != 0 && Interlocked.Exchange(ref _writesFailing, 0) == 1) LogWritesResumed(_logger, shard.Log.Id);
             for (var k = 0; k < indices.Count; k++)
-                outcomes[indices[k]] = new PutOutcome(shard.Id, shard.SequenceNumberAt(result.FirstOffset + k, result.TimestampMs), null, null);
+                outcomes[indices[k]] = new PutOutcome(shard.Id, shard.SequenceAt(result.FirstOffset + k, result.TimestampMs), null, null);
             shard.Meter.Add(total, indices.Count);
             return 0;
         }

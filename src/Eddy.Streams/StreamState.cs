@@ -81,7 +81,10 @@ internal sealed class ShardState
     /// The sequence number of the record at <paramref name="offset"/>: counter = offset + 1, so the shard's
     /// StartingSequenceNumber (counter 0) sorts below every record and "after the start" means offset 0.
     /// </summary>
-    public string SequenceNumberAt(long offset, long arrivalMs) => new SequenceNumber(SeqEpochSeconds, Index, offset + 1, arrivalMs / 1000).ToString();
+    public string SequenceNumberAt(long offset, long arrivalMs) => SequenceAt(offset, arrivalMs).ToString();
+
+    /// <summary>The sequence number of the record at <paramref name="offset"/>, as a value.</summary>
+    public SequenceNumber SequenceAt(long offset, long arrivalMs) => new(SeqEpochSeconds, Index, offset + 1, arrivalMs / 1000);
 
     /// <summary>The log offset a sequence number's counter designates (the start of the shard for counter 0).</summary>
     public static long OffsetOf(long counter) => Math.Max(0, counter - 1);

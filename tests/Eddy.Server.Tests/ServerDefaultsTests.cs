@@ -20,4 +20,16 @@ public class ServerDefaultsTests
         Assert.Equal(2, summary.GetProperty("StreamDescriptionSummary").GetProperty("OpenShardCount").GetInt32());
         Assert.Contains("Eddy data: in memory", server.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>The host does not watch its working directory for settings files: the default data directory (./data) is
+    /// under it, and the watcher woke on every segment write (~1000 times/s under PutRecords load).</summary>
+    [Fact]
+    public async Task The_server_watches_no_files()
+    {
+        if (!OperatingSystem.IsLinux()) return; // reads /proc
+        await using var server = await EddyServer.StartAsync(new EddyServerOptions { InMemory = true });
+        var descriptors = Directory.GetFiles($"/proc/{server.ProcessId}/fd")
+            .Select(fd => { try { return new FileInfo(fd).LinkTarget ?? ""; } catch (IOException) { return ""; } });
+        Assert.DoesNotContain(descriptors, target => target.Contains("inotify", StringComparison.Ordinal));
+    }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Eddy.Storage.Tests;
 
 /// <summary>File-store behaviour beyond the shared contract: persistence across reopen, deletion on disk, policies.</summary>
@@ -59,6 +61,34 @@ public sealed class FileLogStoreTests : IDisposable
             AppendResult next = await log.AppendAsync(Payloads.Of("next"));
             Assert.Equal(before[^1].Offset + 1, next.FirstOffset);
             Assert.Equal(lastTs, next.TimestampMs);
+        }
+    }
+
+    [Fact]
+    public async Task One_read_across_many_segments_returns_every_record_from_one_buffer()
+    {
+        // A read that crosses segments fills one buffer (sized for the whole read) instead of one buffer per segment.
+        await using FileLogStore store = NewStore(segmentBytes: 2048, indexInterval: 300);
+        IShardLog log = store.Open("s");
+        for (int i = 0; i < 60; i++)
+        {
+            await log.AppendAsync(Payloads.Sized(1 + (i % 3), 200 + i, (byte)i));
+        }
+
+        Assert.True(((FileShardLog)log).SegmentCount > 8);
+        List<LogRecord> oneByOne = [];
+        for (long offset = 0; offset < log.EndOffset; offset++)
+        {
+            using LogReadResult single = await log.ReadAsync(offset, 1, long.MaxValue);
+            oneByOne.Add(new LogRecord(single.Records[0].Offset, single.Records[0].TimestampMs, single.Records[0].Payload.ToArray()));
+        }
+
+        foreach (long from in new long[] { 0, 1, 7, 50 })
+        {
+            using LogReadResult all = await log.ReadAsync(from, 10_000, long.MaxValue);
+            Assert.Equal(oneByOne.Skip((int)from).Select(r => r.Offset), all.Records.Select(r => r.Offset));
+            Assert.True(oneByOne.Skip((int)from).Zip(all.Records).All(p => p.First.Payload.Span.SequenceEqual(p.Second.Payload.Span)));
+            Assert.Single(all.Records.Select(r => MemoryMarshal.TryGetArray(r.Payload, out var segment) ? segment.Array : null).Distinct());
         }
     }
 
