@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Formats.Cbor;
 using System.Globalization;
 using System.Text.Json;
 using Eddy.Protocol.Model;
@@ -10,7 +9,7 @@ namespace Eddy.Protocol.Cbor;
 
 public static partial class CborJson
 {
-    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
+    private static readonly JsonReaderOptions s_readerOptions = new() { MaxDepth = 256 };
 
     /// <summary>
     /// JSON response body (as the JSON handlers write it) → CBOR, guided by the output shape: base64 strings of Blob
@@ -27,38 +26,14 @@ public static partial class CborJson
             return;
         }
 
+        // Pass 1: the entry count of every object and array, in document order (CBOR heads carry counts up front).
         var counts = ArrayPool<int>.Shared.Rent(64);
-        try
-        {
-            var containers = CountEntries(json, ref counts);
-
-            // Pass 2: write. CBOR is never much longer than the JSON it comes from (base64 shrinks by a quarter).
-            var reader = new Utf8JsonReader(json, ReaderOptions);
-            reader.Read();
-            var lease = RentWriter(json.Length + 64);
-            var next = 0;
-            WriteJsonValue(ref reader, lease.Writer, outputShape, counts.AsSpan(0, containers), ref next);
-            ReturnWriter(lease, cbor);
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(counts);
-        }
-    }
-
-    /// <summary>
-    /// Pass 1 of <see cref="ToCbor"/>: the entry count of every object and array, in document order, into
-    /// <paramref name="counts"/> (pooled; replaced by a bigger pooled array when it fills). CBOR heads carry counts up
-    /// front. Returns the number of containers.
-    /// </summary>
-    internal static int CountEntries(ReadOnlySpan<byte> json, ref int[] counts)
-    {
-        var stack = ArrayPool<int>.Shared.Rent(ReaderOptions.MaxDepth + 1);
+        var stack = ArrayPool<int>.Shared.Rent(s_readerOptions.MaxDepth + 1);
         try
         {
             var containers = 0;
             var depth = 0;
-            var reader = new Utf8JsonReader(json, ReaderOptions);
+            var reader = new Utf8JsonReader(json, s_readerOptions);
             while (reader.Read())
             {
                 var token = reader.TokenType;
@@ -95,10 +70,16 @@ public static partial class CborJson
                 }
             }
 
-            return containers;
+            // Pass 2: write.
+            reader = new Utf8JsonReader(json, s_readerOptions);
+            reader.Read();
+            var writer = new CborWriter(cbor);
+            var next = 0;
+            WriteJsonValue(ref reader, writer, outputShape, counts.AsSpan(0, containers), ref next);
         }
         finally
         {
+            ArrayPool<int>.Shared.Return(counts);
             ArrayPool<int>.Shared.Return(stack);
         }
     }
@@ -110,102 +91,72 @@ public static partial class CborJson
         {
             case JsonTokenType.StartObject:
                 {
-                    writer.WriteStartMap(counts[next++]);
+                    writer.MapHeader(counts[next++]);
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         Shape? valueShape = null;
+                        byte[]? rented = null;
+                        var name = Unescaped(ref reader, ref rented);
                         if (shape is { Type: ShapeType.Structure })
                         {
-                            byte[]? rented = null;
-                            var member = FindMember(shape, Unescaped(ref reader, ref rented));
-                            Return(rented);
-                            valueShape = member?.Shape;
-                            if (member is not null)
-                            {
-                                writer.WriteTextString(member.Name);
-                            }
-                            else
-                            {
-                                WriteJsonText(ref reader, writer);
-                            }
+                            valueShape = FindMember(shape, name)?.Shape;
                         }
-                        else
+                        else if (shape is { Type: ShapeType.Map })
                         {
-                            valueShape = shape is { Type: ShapeType.Map } ? shape.MapValue : null;
-                            WriteJsonText(ref reader, writer);
+                            valueShape = shape.MapValue;
                         }
 
+                        writer.TextString(name);
+                        Return(rented);
                         reader.Read();
                         WriteJsonValue(ref reader, writer, valueShape, counts, ref next);
                     }
 
-                    writer.WriteEndMap();
                     break;
                 }
 
             case JsonTokenType.StartArray:
                 {
-                    writer.WriteStartArray(counts[next++]);
+                    writer.ArrayHeader(counts[next++]);
                     var item = shape is { Type: ShapeType.List } ? shape.ListMember : null;
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
                         WriteJsonValue(ref reader, writer, item, counts, ref next);
                     }
 
-                    writer.WriteEndArray();
                     break;
                 }
 
             case JsonTokenType.String:
-                if (shape is not { Type: ShapeType.Blob } || !TryWriteBase64AsBytes(ref reader, writer))
                 {
-                    WriteJsonText(ref reader, writer);
+                    byte[]? rented = null;
+                    var text = Unescaped(ref reader, ref rented);
+                    if (shape is not { Type: ShapeType.Blob } || !TryWriteBase64AsBytes(writer, text))
+                    {
+                        writer.TextString(text);
+                    }
+
+                    Return(rented);
+                    break;
                 }
 
-                break;
             case JsonTokenType.Number:
                 WriteJsonNumber(ref reader, writer, shape);
                 break;
             case JsonTokenType.True:
-                writer.WriteBoolean(true);
+                writer.Boolean(true);
                 break;
             case JsonTokenType.False:
-                writer.WriteBoolean(false);
+                writer.Boolean(false);
                 break;
             default:
-                writer.WriteNull();
+                writer.Null();
                 break;
-        }
-    }
-
-    /// <summary>The current string or property name as a text string (unescaped; the writer takes UTF-16).</summary>
-    private static void WriteJsonText(ref Utf8JsonReader reader, CborWriter writer)
-    {
-        // Never more UTF-16 code units than UTF-8 bytes, and unescaping only shortens.
-        var length = reader.ValueSpan.Length;
-        char[]? rented = null;
-        var chars = length <= 256 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(length));
-        try
-        {
-            var n = reader.CopyString(chars);
-            writer.WriteTextString(chars[..n]);
-        }
-        catch (InvalidOperationException e)
-        {
-            // An escaped lone surrogate (\ud800): not representable as UTF-8.
-            throw new JsonException("The JSON holds a string that is not valid Unicode.", e);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<char>.Shared.Return(rented);
-            }
         }
     }
 
     /// <summary>The current string or property name as UTF-8, unescaped into a pooled buffer when it has escapes.</summary>
-    internal static ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader, ref byte[]? rented)
+    private static ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader, ref byte[]? rented)
     {
         if (!reader.ValueIsEscaped)
         {
@@ -220,81 +171,91 @@ public static partial class CborJson
         }
         catch (InvalidOperationException e)
         {
+            // An escaped lone surrogate (\ud800): not representable as UTF-8.
             throw new JsonException("The JSON holds a string that is not valid Unicode.", e);
         }
     }
 
     /// <summary>
-    /// Writes the current string as a byte string when it is standard padded base64; false (nothing written) when not.
+    /// Writes a byte string decoded from standard padded base64; false (nothing written) when the text is not that.
+    /// Decodes straight into the output behind the head, which is committed only on success.
     /// </summary>
-    private static bool TryWriteBase64AsBytes(ref Utf8JsonReader reader, CborWriter writer)
+    private static bool TryWriteBase64AsBytes(CborWriter writer, ReadOnlySpan<byte> base64)
     {
-        byte[]? escaped = null;
-        byte[]? decoded = null;
-        try
+        if (base64.Length % 4 != 0)
         {
-            var base64 = Unescaped(ref reader, ref escaped);
-            if (base64.Length % 4 != 0)
-            {
-                return false;
-            }
-
-            var padding = base64.EndsWith("=="u8) ? 2 : base64.EndsWith("="u8) ? 1 : 0;
-            var length = (base64.Length / 4 * 3) - padding;
-            var bytes = length <= 1024 ? stackalloc byte[1024] : (decoded = ArrayPool<byte>.Shared.Rent(length));
-            var status = Base64.DecodeFromUtf8(base64, bytes, out var consumed, out var written);
-            if (status != OperationStatus.Done || consumed != base64.Length || written != length)
-            {
-                return false;
-            }
-
-            writer.WriteByteString(bytes[..length]);
-            return true;
+            return false;
         }
-        finally
+
+        var padding = base64.EndsWith("=="u8) ? 2 : base64.EndsWith("="u8) ? 1 : 0;
+        var length = (base64.Length / 4 * 3) - padding;
+        var headLength = length switch
         {
-            Return(escaped);
-            Return(decoded);
+            < 24 => 1,
+            <= byte.MaxValue => 2,
+            <= ushort.MaxValue => 3,
+            _ => 5,
+        };
+        var span = writer.Output.GetSpan(headLength + length);
+        var status = Base64.DecodeFromUtf8(base64, span[headLength..], out var consumed, out var written);
+        if (status != OperationStatus.Done || consumed != base64.Length || written != length)
+        {
+            return false;
         }
+
+        span[0] = (byte)((CborHead.ByteString << 5) | headLength switch { 1 => length, 2 => 24, 3 => 25, _ => 26 });
+        switch (headLength)
+        {
+            case 2:
+                span[1] = (byte)length;
+                break;
+            case 3:
+                BinaryPrimitives.WriteUInt16BigEndian(span[1..], (ushort)length);
+                break;
+            case 5:
+                BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length);
+                break;
+            default:
+                break;
+        }
+
+        writer.Output.Advance(headLength + length);
+        return true;
     }
 
     private static void WriteJsonNumber(ref Utf8JsonReader reader, CborWriter writer, Shape? shape)
     {
         if (shape is { Type: ShapeType.Timestamp } && TryReadEpochMillis(reader.ValueSpan, out var millis))
         {
-            writer.WriteTag(CborTag.UnixTimeSeconds); // tag 1, carrying milliseconds as the Java SDK does
-            writer.WriteInt64(millis);
+            writer.Tag(1);
+            writer.Int64(millis);
             return;
         }
 
         if (reader.TryGetInt64(out var l))
         {
-            writer.WriteInt64(l);
+            writer.Int64(l);
             return;
         }
 
         if (reader.TryGetUInt64(out var u))
         {
-            writer.WriteUInt64(u);
+            writer.UInt64(u);
             return;
         }
 
         var d = reader.GetDouble(); // ±Infinity for magnitudes beyond double
         if (shape is { Type: ShapeType.Integer or ShapeType.Long } && Math.Floor(d) == d && Math.Abs(d) < 9e18)
         {
-            writer.WriteInt64((long)d);
+            writer.Int64((long)d);
             return;
         }
 
-        // Always float64: the writer's WriteDouble would pick the shortest float that keeps the value.
-        Span<byte> float64 = stackalloc byte[9];
-        float64[0] = 0xFB;
-        BinaryPrimitives.WriteDoubleBigEndian(float64[1..], d);
-        writer.WriteEncodedValue(float64);
+        writer.Double(d);
     }
 
     /// <summary>JSON epoch seconds (<c>1441215410.867</c>, <c>1441215410</c>, <c>1.441215410867E9</c>) → epoch millis (floor).</summary>
-    internal static bool TryReadEpochMillis(ReadOnlySpan<byte> number, out long millis)
+    private static bool TryReadEpochMillis(ReadOnlySpan<byte> number, out long millis)
     {
         millis = 0;
         if (decimal.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))

@@ -32,7 +32,7 @@ public sealed class CborFuzzTests
         0xE0, 0xF0, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFE, 0xFF, 0x7E, 0x7C, 0xC3, 0xED, 0xA0, 0x44, 0x61, 0x74,
     ];
 
-    internal static byte[][] ValidBodies() =>
+    private static byte[][] ValidBodies() =>
     [
         H("bf 6a 53 74 72 65 61 6d 4e 61 6d 65 69 6d 79 2d 73 74 72 65 61 6d 64 44 61 74 61 45 68 65 6c 6c 6f 6c 50 61 72 74 69 74 69 6f 6e 4b 65 79 63 70 6b 31 ff"),
         IMap(
@@ -94,23 +94,8 @@ public sealed class CborFuzzTests
             }
         }
 
-        foreach (var (input, shape) in HostileInputs(random, s_shapes, 20_000, 32))
-        {
-            Run(input, shape);
-        }
-
-        return (runs, successes, watch.Elapsed);
-    }
-
-    /// <summary>
-    /// Hostile inputs with the shape to transcode each with: <paramref name="randomCount"/> random byte arrays (half
-    /// uniform, half drawn from bytes that start interesting items, mostly inside a map), then for every valid body the
-    /// body with each shape, every truncation, an extension by one byte, <paramref name="mutationsPerPosition"/> random
-    /// single-byte mutations per position and each interesting byte at a random position.
-    /// </summary>
-    internal static IEnumerable<(byte[] Input, Shape? Shape)> HostileInputs(Random random, Shape?[] shapes, int randomCount, int mutationsPerPosition)
-    {
-        for (var i = 0; i < randomCount; i++)
+        // 20,000 random byte arrays: half uniform, half drawn from bytes that start interesting items, mostly inside a map.
+        for (var i = 0; i < 20_000; i++)
         {
             var bytes = new byte[random.Next(0, 48)];
             if (i % 2 == 0)
@@ -130,30 +115,32 @@ public sealed class CborFuzzTests
                 bytes[0] = (byte)(0xA0 | random.Next(0, 4) | (random.Next(2) == 0 ? 0x1F : 0));
             }
 
-            yield return (bytes, shapes[i % shapes.Length]);
+            Run(bytes, s_shapes[i % s_shapes.Length]);
         }
 
         foreach (var body in ValidBodies())
         {
-            foreach (var shape in shapes)
+            foreach (var shape in s_shapes)
             {
-                yield return (body, shape);
+                Run(body, shape);
             }
 
+            // Every truncation (the full body minus 1..n bytes) and every extension by one byte.
             for (var n = 0; n < body.Length; n++)
             {
-                yield return (body[..n], shapes[n % shapes.Length]);
+                Run(body[..n], s_shapes[n % s_shapes.Length]);
             }
 
-            yield return ([.. body, 0x00], null);
+            Run([.. body, 0x00], null);
 
+            // Random single-byte mutations: 32 per position, plus each interesting byte at a random position.
             for (var position = 0; position < body.Length; position++)
             {
-                for (var k = 0; k < mutationsPerPosition; k++)
+                for (var k = 0; k < 32; k++)
                 {
                     var mutated = (byte[])body.Clone();
                     mutated[position] = k % 2 == 0 ? (byte)random.Next(256) : s_interesting[random.Next(s_interesting.Length)];
-                    yield return (mutated, shapes[(position + k) % shapes.Length]);
+                    Run(mutated, s_shapes[(position + k) % s_shapes.Length]);
                 }
             }
 
@@ -161,9 +148,11 @@ public sealed class CborFuzzTests
             {
                 var mutated = (byte[])body.Clone();
                 mutated[random.Next(mutated.Length)] = b;
-                yield return (mutated, shapes[b % shapes.Length]);
+                Run(mutated, s_shapes[b % s_shapes.Length]);
             }
         }
+
+        return (runs, successes, watch.Elapsed);
     }
 
     [Fact]

@@ -285,42 +285,6 @@ public sealed class JsonToCborTests
         Assert.Equal("""{"__type":"ValidationException","message":"Value 'ü' at 'x'"}""", ToJson(output.WrittenSpan.ToArray()));
     }
 
-    [Fact]
-    public void ConcurrentCallsEachGetTheirOwnBytes()
-    {
-        // The transcoder keeps one writer between calls; calls of every size at once must never see another's bytes.
-        var random = new Random(11);
-        var bodies = Enumerable.Range(0, 16).Select(i =>
-        {
-            var data = new byte[i % 4 == 0 ? 300_000 + i : i * 10];
-            random.NextBytes(data);
-            return Write(w =>
-            {
-                w.WriteStartObject();
-                w.WriteStartArray("Records");
-                w.WriteStartObject();
-                w.WriteString("SequenceNumber", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                w.WriteBase64String("Data", data);
-                w.WriteEndObject();
-                w.WriteEndArray();
-                w.WriteEndObject();
-            });
-        }).ToArray();
-        var expected = bodies.Select(b => ToCbor(b, Output("GetRecords"))).ToArray();
-        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
-        {
-            var k = i % bodies.Length;
-            Assert.Equal(expected[k], ToCbor(bodies[k], Output("GetRecords")));
-            if (i % 7 == 0)
-            {
-                Assert.ThrowsAny<JsonException>(() => ToCbor("{\"a\":[1,\"\\ud800\"]}"));
-                var error = new ArrayBufferWriter<byte>();
-                CborJson.WriteError(error, "InternalFailure", null);
-                Assert.Equal("""{"__type":"InternalFailure"}""", ToJson(error.WrittenSpan.ToArray()));
-            }
-        });
-    }
-
     [Theory]
     [InlineData("{")]
     [InlineData("{} x")]

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Eddy.Protocol.Cbor.HandWritten;
+namespace Eddy.Protocol.Cbor;
 
 /// <summary>The head of a CBOR data item (RFC 8949 §3): major type, additional information and argument.</summary>
 internal readonly struct CborHead(int major, int additional, ulong argument)

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Eddy.Protocol.Cbor.HandWritten;
+namespace Eddy.Protocol.Cbor;
 
 /// <summary>
 /// Writes CBOR items (RFC 8949) straight into an <see cref="IBufferWriter{T}"/>: heads with the shortest argument
