@@ -74,7 +74,7 @@ public sealed partial class KinesisClient : IDisposable
                         if (!started) throw Invalid("the first message is not the initial-response", response);
                         yield return Decode(
                             KinesisOperations.SubscribeToShard, message.Payload, message.ContentType ?? "", KinesisJsonContext.Default.SubscribeToShardEvent,
-                            ServiceModel.Kinesis.Shapes["SubscribeToShardEvent"]);
+                            static () => ServiceModel.Kinesis.Shapes["SubscribeToShardEvent"]);
                         break;
                     case EventStreamHeaders.MessageTypeEvent:
                         break; // an event type this client does not know: skipped, as the SDKs do
@@ -106,7 +106,7 @@ public sealed partial class KinesisClient : IDisposable
         string operation, TRequest request, JsonTypeInfo<TRequest> requestInfo, JsonTypeInfo<TResponse> responseInfo, CancellationToken cancellationToken)
     {
         using var response = await CallAsync(operation, request, requestInfo, cancellationToken).ConfigureAwait(false);
-        return Decode(operation, response.Span, response.ContentType ?? "", responseInfo, OperationOf(operation).Output);
+        return Decode(operation, response.Span, response.ContentType ?? "", responseInfo, () => OperationOf(operation).Output);
     }
 
     private async Task InvokeAsync<TRequest>(string operation, TRequest request, JsonTypeInfo<TRequest> requestInfo, CancellationToken cancellationToken)
@@ -122,7 +122,8 @@ public sealed partial class KinesisClient : IDisposable
         using (response) throw response.ToException(operation);
     }
 
-    private static TResponse Decode<TResponse>(string operation, ReadOnlySpan<byte> body, string contentType, JsonTypeInfo<TResponse> info, Shape? shape)
+    /// <summary>Reads an answer; the model (parsed on first use) is consulted only for a CBOR answer.</summary>
+    private static TResponse Decode<TResponse>(string operation, ReadOnlySpan<byte> body, string contentType, JsonTypeInfo<TResponse> info, Func<Shape?> shape)
     {
         try
         {
@@ -130,7 +131,7 @@ public sealed partial class KinesisClient : IDisposable
             if (contentType.StartsWith(WireFormats.CborContentType, StringComparison.OrdinalIgnoreCase) && !body.IsEmpty)
             {
                 var transcoded = new ArrayBufferWriter<byte>(body.Length * 2 + 16);
-                CborJson.ToJson(body, shape, transcoded);
+                CborJson.ToJson(body, shape(), transcoded);
                 json = transcoded.WrittenSpan;
             }
 
