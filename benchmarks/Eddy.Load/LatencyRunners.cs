@@ -32,7 +32,7 @@ public static class PutRecordLatencyRunner
             body.Patch(0, writerId, (ulong)(i + WarmupCalls), send, random.Next(o.Keys));
             try
             {
-                await client.SendAsync(Ops.PutRecord, body.Body, response, ct);
+                await client.SendRawAsync(Ops.PutRecord, body.Body, response, ct);
                 long ack = Clock.Now;
                 parser.ParsePutRecord(response.Span);
                 if (i >= 0)
@@ -40,7 +40,7 @@ public static class PutRecordLatencyRunner
                     samples.Add(ack - send);
                 }
             }
-            catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is EddyServiceException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
             {
                 errors++;
                 result.AddErrorSample(PutRunner.Describe(e));
@@ -144,7 +144,7 @@ public static class EndToEndLatencyRunner
                     try
                     {
                         Polls++;
-                        await client.SendAsync(Ops.GetRecords, StreamAdmin.GetRecordsBody(current, ReadbackRunner.Limit), _response, ct);
+                        await client.SendRawAsync(Ops.GetRecords, StreamAdmin.GetRecordsBody(current, ReadbackRunner.Limit), _response, ct);
                         _receivedAt = Clock.Now;
                         GetRecordsSummary summary = _parser.ParseGetRecords(_response.Span, this);
                         current = summary.NextShardIterator;
@@ -153,7 +153,7 @@ public static class EndToEndLatencyRunner
                             await Task.Delay(pollDelayMs, ct);
                         }
                     }
-                    catch (KinesisException e) when (e.ErrorType is "ProvisionedThroughputExceededException" or "LimitExceededException")
+                    catch (EddyServiceException e) when (e.ErrorType is "ProvisionedThroughputExceededException" or "LimitExceededException")
                     {
                         result.AddErrorSample($"{shardId}: GetRecords throttled ({e.ErrorType}), backing off 100 ms");
                         await Task.Delay(100, ct);
@@ -163,7 +163,7 @@ public static class EndToEndLatencyRunner
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
             }
-            catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException)
+            catch (Exception e) when (e is EddyServiceException or HttpRequestException or JsonException or TaskCanceledException)
             {
                 Errors++;
                 result.AddErrorSample($"{shardId}: GetRecords: {PutRunner.Describe(e)}");
@@ -295,12 +295,12 @@ public static class RatedPutRecordWriter
                 {
                     long send = Clock.Now;
                     body.Patch(0, writerId, (ulong)counter, send, key);
-                    await client.SendAsync(Ops.PutRecord, body.Body, io.Response, ct);
+                    await client.SendRawAsync(Ops.PutRecord, body.Body, io.Response, ct);
                     long ack = Clock.Now;
                     io.Parser.ParsePutRecord(io.Response.Span);
                     state.Acked(counter, ack - send);
                 }
-                catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+                catch (Exception e) when (e is EddyServiceException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
                 {
                     Interlocked.Increment(ref errors);
                     result.AddErrorSample(PutRunner.Describe(e));

@@ -29,6 +29,22 @@ public sealed class LoadOptions
     public string? Consumer { get; private set; }
     public string? AccessKey { get; private set; }
     public string? SecretKey { get; private set; }
+    public int MaxAttempts { get; private set; } = 1;
+
+    /// <summary>The key requests are signed with when none is given (Eddy's default accepts any key, but only signed requests).</summary>
+    public const string DummyKey = "eddy-load";
+
+    /// <summary>Eddy.Client's options for a transport of <paramref name="connections"/> pooled connections.</summary>
+    public EddyClientOptions ClientOptions(int connections, bool http2 = false) => new()
+    {
+        Endpoint = Endpoint,
+        Region = Region,
+        Credentials = new AwsCredentials(AccessKey ?? DummyKey, SecretKey ?? DummyKey),
+        MaxConnectionsPerServer = connections,
+        RequestTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
+        HttpVersion = http2 ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
+        Retry = new Eddy.Client.Retries.RetryOptions { MaxAttempts = MaxAttempts },
+    };
 
     public const string Usage = """
         Eddy.Load — load and verification tool for Kinesis-compatible endpoints.
@@ -62,10 +78,13 @@ public sealed class LoadOptions
           --manifest PATH       put: save the acknowledgements there; readback: verify against them
           --keep                full/e2e-latency/subscribe-latency/putrecord-latency: do not delete a stream this tool created
           --json                print results as JSON instead of a table
-          --timeout S           per-request timeout (default 30)
+          --timeout S           per-attempt timeout, request sent to answer read (default 30)
+          --max-attempts N      attempts per call (default 1: a failed call counts as failed); N > 1 retries throttling,
+                                5xx and connection failures with AWS's standard backoff (a retried PutRecords may store
+                                its records twice: readback then reports duplicates)
           --read-timeout S      upper bound for readback and for e2e-latency draining (default 300)
           --poll-delay-ms N     pause between empty GetRecords polls in e2e-latency (default 0: tight loop)
-          --region R            region put in the dummy credential scope (default us-east-1)
+          --region R            region of the SigV4 credential scope (default us-east-1)
           --http2               subscribe-latency: SubscribeToShard over HTTP/2 with prior knowledge (h2c); default HTTP/1.1
           --background-rate N   subscribe-latency: background records/s, PutRecords of --batch records, --concurrency in flight (default 0)
           --consumer NAME       subscribe-latency: consumer name (default eddy-load-<random>; deregistered at the end if registered here)
@@ -139,6 +158,7 @@ public sealed class LoadOptions
                 case "--keep": o.Keep = true; break;
                 case "--json": o.Json = true; break;
                 case "--timeout": o.TimeoutSeconds = Dbl(name, Value(), 0.1, 3600); break;
+                case "--max-attempts": o.MaxAttempts = Int(name, Value(), 1, 100); break;
                 case "--read-timeout": o.ReadTimeoutSeconds = Dbl(name, Value(), 1, 86400); break;
                 case "--poll-delay-ms": o.PollDelayMs = Int(name, Value(), 0, 60_000); break;
                 case "--region": o.Region = Value(); break;
@@ -170,7 +190,6 @@ public sealed class LoadOptions
             throw new UsageException("--access-key and --secret-key go together");
         }
 
-        RequestSigner.Default = new RequestSigner(o.AccessKey ?? RequestSigner.DummyKey, o.SecretKey ?? RequestSigner.DummyKey, o.Region);
         return o;
     }
 

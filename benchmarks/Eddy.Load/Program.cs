@@ -39,7 +39,7 @@ public static class Program
             Console.Error.WriteLine("interrupted");
             return 2;
         }
-        catch (Exception e) when (e is KinesisException or HttpRequestException or InvalidOperationException or JsonException or IOException or InvalidDataException
+        catch (Exception e) when (e is EddyServiceException or HttpRequestException or InvalidOperationException or JsonException or IOException or InvalidDataException
                                    or Eddy.Protocol.EventStream.EventStreamFormatException)
         {
             Console.Error.WriteLine("fatal: " + e.Message);
@@ -52,7 +52,7 @@ public static class Program
         PutManifest? loaded = o.Verb == "readback" && o.Manifest is not null ? PutManifest.Load(o.Manifest) : null;
         string stream = o.Stream ?? loaded?.StreamName ?? $"eddy-load-{Guid.NewGuid():N}"[..22];
         int connections = o.Concurrency + Math.Max(o.Shards, 1) + EndToEndLatencyRunner.MaxInFlight + 4;
-        using var client = new KinesisClient(o.Endpoint, connections, TimeSpan.FromSeconds(o.TimeoutSeconds));
+        using var client = new KinesisClient(o.ClientOptions(connections));
         var phases = new List<PhaseResult>();
         bool created = false;
 
@@ -133,7 +133,7 @@ public static class Program
                     await StreamAdmin.DeleteAsync(client, stream, CancellationToken.None);
                     Report.Progress($"stream {stream}: deleted");
                 }
-                catch (Exception e) when (e is KinesisException or HttpRequestException or TaskCanceledException)
+                catch (Exception e) when (e is EddyServiceException or HttpRequestException or TaskCanceledException)
                 {
                     Report.Progress($"stream {stream}: DeleteStream failed: {PutRunner.Describe(e)}");
                 }

@@ -153,7 +153,7 @@ public static class PutRunner
                 Calls++;
                 try
                 {
-                    await client.SendAsync(Ops.PutRecords, call.Body, _response, ct);
+                    await client.SendRawAsync(Ops.PutRecords, call.Body, _response, ct);
                     long ack = Clock.Now;
                     Log.SetCall(callIndex, send, ack);
                     Latencies.Add(ack - send);
@@ -177,7 +177,7 @@ public static class PutRunner
                         CallErrors++;
                     }
                 }
-                catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+                catch (Exception e) when (e is EddyServiceException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
                 {
                     Log.SetCall(callIndex, send, Clock.Now);
                     CallErrors++;
@@ -236,7 +236,7 @@ public static class PutRunner
 
     internal static string Describe(Exception e) => e switch
     {
-        KinesisException k => $"{k.Operation}: HTTP {k.Status} {k.ErrorType}: {Truncate(k.ErrorMessage)}",
+        EddyServiceException k => $"{k.Operation}: HTTP {(int)k.Status} {k.ErrorType}: {Truncate(k.ErrorMessage)}",
         TaskCanceledException => "request timed out",
         HttpRequestException h => $"HTTP request failed: {Truncate(h.Message)}",
         JsonException j => $"malformed answer: {Truncate(j.Message)}",

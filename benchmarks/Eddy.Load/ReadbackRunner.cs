@@ -272,7 +272,7 @@ public static class ReadbackRunner
             {
                 iterator = await StreamAdmin.GetShardIteratorAsync(client, stream, shardId, "TRIM_HORIZON", null, ct);
             }
-            catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is EddyServiceException or HttpRequestException or JsonException or InvalidOperationException or TaskCanceledException && !ct.IsCancellationRequested)
             {
                 Errors++;
                 result.AddErrorSample($"{shardId}: GetShardIterator: {PutRunner.Describe(e)}");
@@ -293,24 +293,24 @@ public static class ReadbackRunner
                 {
                     Calls++;
                     long sent = Clock.Now;
-                    await client.SendAsync(Ops.GetRecords, StreamAdmin.GetRecordsBody(iterator, Limit), _response, ct);
+                    await client.SendRawAsync(Ops.GetRecords, StreamAdmin.GetRecordsBody(iterator, Limit), _response, ct);
                     Latencies.Add(Clock.Now - sent);
                     summary = _parser.ParseGetRecords(_response.Span, this);
                     retries = 0;
                 }
-                catch (KinesisException e) when (e.ErrorType is "ProvisionedThroughputExceededException" or "LimitExceededException" && retries++ < 100)
+                catch (EddyServiceException e) when (e.ErrorType is "ProvisionedThroughputExceededException" or "LimitExceededException" && retries++ < 100)
                 {
                     await Task.Delay(200, ct);
                     continue;
                 }
-                catch (KinesisException e) when (e.ErrorType == "ExpiredIteratorException" && retries++ < 5)
+                catch (EddyServiceException e) when (e.ErrorType == "ExpiredIteratorException" && retries++ < 5)
                 {
                     string? last = _previousSequenceLength == 0 ? null : Encoding.ASCII.GetString(_previousSequence, 0, _previousSequenceLength);
                     iterator = await StreamAdmin.GetShardIteratorAsync(client, stream, shardId,
                         last is null ? "TRIM_HORIZON" : "AFTER_SEQUENCE_NUMBER", last, ct);
                     continue;
                 }
-                catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+                catch (Exception e) when (e is EddyServiceException or HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
                 {
                     Errors++;
                     result.AddErrorSample($"{shardId}: GetRecords: {PutRunner.Describe(e)}");

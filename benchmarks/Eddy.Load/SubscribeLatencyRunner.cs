@@ -39,9 +39,9 @@ public static class SubscribeLatencyRunner
 
             // Subscriptions get their own connection pool: long-lived HTTP/1.1 connections (or one HTTP/2 connection)
             // that the writers' requests never queue behind.
-            using var subscribeClient = new KinesisClient(o.Endpoint, shards.Count + 2, TimeSpan.FromSeconds(o.TimeoutSeconds));
+            using var subscribeClient = new EddyHttp(o.ClientOptions(shards.Count + 2, o.Http2));
             using var subscribersCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            Subscriber[] subscribers = shards.Select(s => new Subscriber(subscribeClient, consumerArn, s, o.Http2, deliveries, result)).ToArray();
+            Subscriber[] subscribers = shards.Select(s => new Subscriber(subscribeClient, consumerArn, s, deliveries, result)).ToArray();
             Task[] subscriberTasks = subscribers.Select(s => Task.Run(() => s.RunAsync(subscribersCts.Token), CancellationToken.None)).ToArray();
             try
             {
@@ -93,7 +93,7 @@ public static class SubscribeLatencyRunner
                     await StreamAdmin.DeregisterConsumerAsync(client, consumerArn, CancellationToken.None);
                     Report.Progress($"consumer {consumerName}: deregistered");
                 }
-                catch (Exception e) when (e is KinesisException or HttpRequestException or TaskCanceledException)
+                catch (Exception e) when (e is EddyServiceException or HttpRequestException or TaskCanceledException)
                 {
                     Report.Progress($"consumer {consumerName}: DeregisterStreamConsumer failed: {PutRunner.Describe(e)}");
                 }
@@ -209,7 +209,7 @@ public static class SubscribeLatencyRunner
     }
 
     /// <summary>One shard's subscription, renewed whenever the server ends it, until cancelled or the shard ends.</summary>
-    private sealed class Subscriber(KinesisClient client, string consumerArn, string shardId, bool http2, Deliveries deliveries, PhaseResult result)
+    private sealed class Subscriber(EddyHttp client, string consumerArn, string shardId, Deliveries deliveries, PhaseResult result)
         : IGetRecordsSink
     {
         private const int MaxConsecutiveFailures = 5;
@@ -266,7 +266,7 @@ public static class SubscribeLatencyRunner
                     Calls++;
                     long opened = Clock.Now;
                     using HttpResponseMessage response = await client.OpenStreamAsync(
-                        Ops.SubscribeToShard, StreamAdmin.SubscribeBody(consumerArn, shardId, Continuation), http2, ct);
+                        new EddyRequest { Target = Ops.SubscribeToShard, Body = StreamAdmin.SubscribeBody(consumerArn, shardId, Continuation) }, ct);
                     HttpVersion = response.Version.ToString();
                     string? contentType = response.Content.Headers.ContentType?.MediaType;
                     if (contentType != EventStreamWriter.ContentType)
@@ -315,13 +315,13 @@ public static class SubscribeLatencyRunner
                 {
                     return;
                 }
-                catch (KinesisException e) when (!subscribed && e.ErrorType is "ResourceInUseException" or "LimitExceededException")
+                catch (EddyServiceException e) when (!subscribed && e.ErrorType is "ResourceInUseException" or "LimitExceededException")
                 {
                     // The previous subscription is still considered active, or the 1 call/s rule: retry (not an error).
                     result.AddErrorSample($"{shardId}: SubscribeToShard {e.ErrorType} (retried after 1 s; info)");
                     await DelayAsync(1000, ct);
                 }
-                catch (Exception e) when (e is KinesisException or HttpRequestException or IOException or EventStreamFormatException
+                catch (Exception e) when (e is EddyServiceException or HttpRequestException or IOException or EventStreamFormatException
                                               or JsonException or ProtocolViolationException or TaskCanceledException or InvalidOperationException)
                 {
                     Errors++;
@@ -568,7 +568,7 @@ public static class SubscribeLatencyRunner
 
                 try
                 {
-                    await _client.SendAsync(Ops.PutRecords, body.Body, response, ct);
+                    await _client.SendRawAsync(Ops.PutRecords, body.Body, response, ct);
                     latencies.Add(Clock.Now - send);
                     sink.First = first;
                     parser.ParsePutRecords(response.Span, sink, out _);
@@ -577,7 +577,7 @@ public static class SubscribeLatencyRunner
                 {
                     return;
                 }
-                catch (Exception e) when (e is KinesisException or HttpRequestException or JsonException or TaskCanceledException)
+                catch (Exception e) when (e is EddyServiceException or HttpRequestException or JsonException or TaskCanceledException)
                 {
                     Interlocked.Increment(ref _callErrors);
                     Sample(PutRunner.Describe(e));

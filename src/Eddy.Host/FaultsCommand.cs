@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Net;
-using System.Text;
-using System.Text.Json;
+using Eddy.Client;
+using Eddy.Client.Admin;
+using Eddy.Client.Http;
+using Eddy.Client.Retries;
 
 namespace Eddy.Host;
 
@@ -14,9 +16,18 @@ internal static class FaultsCommand
     public static Command Create()
     {
         var endpoint = new Option<string>("--endpoint") { Description = "The server's cleartext address.", DefaultValueFactory = _ => DefaultEndpoint, Recursive = true };
+        var maxAttempts = new Option<int>("--max-attempts")
+        {
+            Description = "Attempts per call, the first included (AWS's standard retries: a connection failure or a 5xx is retried with backoff; adding a rule is retried only when it never reached the server).",
+            DefaultValueFactory = _ => RetryOptions.DefaultMaxAttempts,
+            Recursive = true,
+        };
 
         var list = new Command("list", "Print the fault rules in force (JSON).");
-        list.SetAction((parse, cancellation) => SendAsync(parse.GetValue(endpoint)!, HttpMethod.Get, "", null, printBody: true, cancellation));
+        list.SetAction((parse, cancellation) => RunAsync(parse, endpoint, maxAttempts, async faults =>
+        {
+            Console.WriteLine(await faults.ListJsonAsync(cancellation).ConfigureAwait(false));
+        }));
 
         var stream = new Option<string?>("--stream") { Description = "Only requests on this stream (default: every stream)." };
         var action = new Option<string?>("--action") { Description = "Only these actions, comma-separated (e.g. PutRecords,PutRecord; default: all)." };
@@ -30,115 +41,75 @@ internal static class FaultsCommand
         var count = new Option<int?>("--count") { Description = "Remove the rule after it has fired this many times." };
         var seed = new Option<int?>("--seed") { Description = "Seed of the rule's random generator (reproducible runs)." };
         var add = new Command("add", "Add a fault rule; prints its id.") { stream, action, error, rate, message, latency, latencyMax, throttle, duration, count, seed };
-        add.SetAction((parse, cancellation) =>
+        add.SetAction((parse, cancellation) => RunAsync(parse, endpoint, maxAttempts, async faults =>
         {
-            var body = new Dictionary<string, object?>
+            var spec = new FaultRuleSpec
             {
-                ["stream"] = parse.GetValue(stream),
-                ["action"] = parse.GetValue(action),
-                ["error"] = parse.GetValue(error),
-                ["rate"] = parse.GetValue(rate),
-                ["message"] = parse.GetValue(message),
-                ["latencyMs"] = parse.GetValue(latency),
-                ["latencyMaxMs"] = parse.GetValue(latencyMax),
-                ["throttle"] = parse.GetValue(throttle) ? true : null,
-                ["durationSeconds"] = parse.GetValue(duration),
-                ["count"] = parse.GetValue(count),
-                ["seed"] = parse.GetValue(seed),
+                Stream = parse.GetValue(stream),
+                Actions = parse.GetValue(action)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                Error = parse.GetValue(error),
+                Rate = parse.GetValue(rate),
+                Message = parse.GetValue(message),
+                LatencyMs = parse.GetValue(latency),
+                LatencyMaxMs = parse.GetValue(latencyMax),
+                Throttle = parse.GetValue(throttle) ? true : null,
+                DurationSeconds = parse.GetValue(duration),
+                Count = parse.GetValue(count),
+                Seed = parse.GetValue(seed),
             };
-            return SendAsync(parse.GetValue(endpoint)!, HttpMethod.Post, "", ToJson(body), printBody: false, cancellation);
-        });
+            Console.WriteLine((await faults.AddAsync(spec, cancellation).ConfigureAwait(false)).Id);
+        }));
 
         var id = new Argument<string>("id") { Description = "The rule's id (from add or list)." };
         var remove = new Command("remove", "Remove one fault rule.") { id };
-        remove.SetAction((parse, cancellation) =>
-            SendAsync(parse.GetValue(endpoint)!, HttpMethod.Delete, "/" + Uri.EscapeDataString(parse.GetValue(id)!), null, printBody: false, cancellation));
+        remove.SetAction((parse, cancellation) => RunAsync(parse, endpoint, maxAttempts, faults => faults.RemoveAsync(parse.GetValue(id)!, cancellation)));
 
         var clear = new Command("clear", "Remove every fault rule.");
-        clear.SetAction((parse, cancellation) => SendAsync(parse.GetValue(endpoint)!, HttpMethod.Delete, "", null, printBody: false, cancellation));
+        clear.SetAction((parse, cancellation) => RunAsync(parse, endpoint, maxAttempts, async faults =>
+        {
+            Console.WriteLine($"removed {await faults.ClearAsync(cancellation).ConfigureAwait(false)} rule(s)");
+        }));
 
         var command = new Command("faults", "Fault injection on a running server: error rates, latency and throttling, per stream or global.")
         {
             list, add, remove, clear,
         };
         command.Options.Add(endpoint);
+        command.Options.Add(maxAttempts);
         return command;
     }
 
-    private static string ToJson(Dictionary<string, object?> members)
+    /// <summary>Runs <paramref name="call"/> with an admin client of <c>--endpoint</c>: 0 when it succeeded, 1 when the server
+    /// refused it or could not be reached, 3 for an unknown rule, 2 for a bad address.</summary>
+    private static async Task<int> RunAsync(ParseResult parse, Option<string> endpointOption, Option<int> maxAttemptsOption, Func<FaultsClient, Task> call)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            foreach (var (name, value) in members)
-            {
-                switch (value)
-                {
-                    case null: break;
-                    case string s: w.WriteString(name, s); break;
-                    case bool b: w.WriteBoolean(name, b); break;
-                    case int i: w.WriteNumber(name, i); break;
-                    case double d: w.WriteNumber(name, d); break;
-                    default: throw new InvalidOperationException(name);
-                }
-            }
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static async Task<int> SendAsync(string endpoint, HttpMethod method, string suffix, string? json, bool printBody, CancellationToken cancellation)
-    {
+        var endpoint = parse.GetValue(endpointOption)!;
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
         {
             await Console.Error.WriteLineAsync($"eddy: --endpoint must be an http:// or https:// address, not '{endpoint}'.").ConfigureAwait(false);
             return 2;
         }
-        var uri = new Uri(baseUri, "/_eddy/faults" + suffix);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var request = new HttpRequestMessage(method, uri);
-        if (json is not null) request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        HttpResponseMessage response;
+        var maxAttempts = parse.GetValue(maxAttemptsOption);
+        if (maxAttempts < 1)
+        {
+            await Console.Error.WriteLineAsync($"eddy: --max-attempts must be at least 1, not {maxAttempts}.").ConfigureAwait(false);
+            return 2;
+        }
+        using var http = new EddyHttp(new EddyClientOptions { Endpoint = baseUri, Sign = false, Retry = new RetryOptions { MaxAttempts = maxAttempts } });
         try
         {
-            response = await http.SendAsync(request, cancellation).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            await Console.Error.WriteLineAsync($"eddy: cannot reach {uri}: {e.Message}").ConfigureAwait(false);
-            return 1;
-        }
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                await Console.Error.WriteLineAsync($"eddy: {(int)response.StatusCode} {MessageOf(text) ?? response.ReasonPhrase}").ConfigureAwait(false);
-                return response.StatusCode == HttpStatusCode.NotFound ? 3 : 1;
-            }
-            if (printBody) Console.WriteLine(text);
-            else if (method == HttpMethod.Post) Console.WriteLine(Member(text, "id"));
-            else if (method == HttpMethod.Delete && suffix.Length == 0)
-                Console.WriteLine($"removed {Member(text, "removed")} rule(s)");
+            await call(new FaultsClient(http)).ConfigureAwait(false);
             return 0;
         }
-    }
-
-    private static string? MessageOf(string json) => Member(json, "message");
-
-    private static string? Member(string json, string name)
-    {
-        try
+        catch (EddyServiceException e)
         {
-            using var doc = JsonDocument.Parse(json);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var v)
-                ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText()
-                : null;
+            await Console.Error.WriteLineAsync($"eddy: {(int)e.Status} {(e.ErrorMessage.Length > 0 ? e.ErrorMessage : e.ErrorType)}").ConfigureAwait(false);
+            return e.Status == HttpStatusCode.NotFound ? 3 : 1;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException { InnerException: TimeoutException })
         {
-            return null;
+            await Console.Error.WriteLineAsync($"eddy: cannot reach {new Uri(baseUri, FaultsClient.Path)}: {e.Message}").ConfigureAwait(false);
+            return 1;
         }
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Eddy.Client.Http;
 using Eddy.Protocol.Cbor;
 using Eddy.Protocol.EventStream;
 using Eddy.Protocol.Model;
@@ -17,7 +18,6 @@ namespace Eddy.Server.Tests;
 /// </summary>
 public sealed class CborWireTests : IAsyncLifetime
 {
-    private static readonly HttpClient s_http = new(new SocketsHttpHandler { UseProxy = false });
     private EddyServer _server = null!;
     private readonly List<string> _covered = [];
 
@@ -33,26 +33,21 @@ public sealed class CborWireTests : IAsyncLifetime
         return output.WrittenSpan.ToArray();
     }
 
-    private static HttpRequestMessage Request(Uri endpoint, string operation, byte[] cbor)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(cbor) };
-        request.Content.Headers.TryAddWithoutValidation("Content-Type", CborJson.ContentType);
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "Kinesis_20131202." + operation);
-        RequestSigning.Sign(request, cbor);
-        return request;
-    }
+    /// <summary>A signed CBOR call of <paramref name="operation"/>, sent by the test kit's Eddy.Client transport (no retries).</summary>
+    private EddyRequest Request(string operation, byte[] cbor) =>
+        new() { Endpoint = _server.Endpoint, Target = KinesisJson.TargetPrefix + operation, Body = cbor, ContentType = CborJson.ContentType };
 
     /// <summary>Calls an operation in CBOR; returns the status and the response decoded to JSON by the output shape.</summary>
     private async Task<(HttpStatusCode Status, JsonElement Body)> CallAsync(string operation, JsonNode body, byte[]? raw = null)
     {
         _covered.Add(operation);
-        using var response = await s_http.SendAsync(Request(_server.Endpoint, operation, raw ?? Encode(operation, body)));
-        var bytes = await response.Content.ReadAsByteArrayAsync();
-        Assert.Equal(CborJson.ContentType, response.Content.Headers.ContentType?.MediaType);
+        using var response = await KinesisJson.Http.SendAsync(Request(operation, raw ?? Encode(operation, body)));
+        var bytes = response.Span;
+        Assert.Equal(CborJson.ContentType, response.ContentType);
         ServiceModel.Kinesis.TryGetOperation(operation, out var op);
         var json = new ArrayBufferWriter<byte>();
-        CborJson.ToJson(bytes.Length == 0 ? [0xA0] : bytes, response.IsSuccessStatusCode ? op!.Output : null, json);
-        return (response.StatusCode, JsonDocument.Parse(json.WrittenMemory).RootElement.Clone());
+        CborJson.ToJson(bytes.Length == 0 ? [0xA0] : bytes, response.IsSuccess ? op!.Output : null, json);
+        return (response.Status, JsonDocument.Parse(json.WrittenMemory).RootElement.Clone());
     }
 
     private async Task<JsonElement> OkAsync(string operation, JsonNode body)
@@ -151,7 +146,7 @@ public sealed class CborWireTests : IAsyncLifetime
     {
         _covered.Add("SubscribeToShard");
         var body = Encode("SubscribeToShard", new JsonObject { ["ConsumerARN"] = consumerArn, ["ShardId"] = shard, ["StartingPosition"] = new JsonObject { ["Type"] = "TRIM_HORIZON" } });
-        using var response = await s_http.SendAsync(Request(_server.Endpoint, "SubscribeToShard", body), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await KinesisJson.Http.OpenStreamAsync(Request("SubscribeToShard", body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(EventStreamWriter.ContentType, response.Content.Headers.ContentType?.MediaType);
         await using var stream = await response.Content.ReadAsStreamAsync();

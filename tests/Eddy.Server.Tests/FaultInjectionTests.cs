@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Eddy.Client.Http;
 using Eddy.Core;
 using Eddy.Protocol;
 using Eddy.Server.Faults;
@@ -37,35 +38,46 @@ public sealed class FaultServerFixture : IAsyncLifetime
 /// the Kinesis API, and the <c>eddy faults</c> CLI.</summary>
 public sealed class FaultInjectionTests(FaultServerFixture fixture) : IClassFixture<FaultServerFixture>, IAsyncLifetime
 {
-    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private Uri Endpoint => fixture.Endpoint;
 
     public async Task InitializeAsync()
     {
-        using var response = await s_http.DeleteAsync(new Uri(Endpoint, "/_eddy/faults"));
-        response.EnsureSuccessStatusCode();
+        using var response = await AdminAsync(HttpMethod.Delete);
+        Assert.True(response.IsSuccess, $"{(int)response.Status}");
     }
+
+    /// <summary>A raw call of the admin API through the test kit's Eddy.Client transport (JSON, unsigned, no retries).</summary>
+    private Task<EddyResponse> AdminAsync(HttpMethod method, string path = "", string? json = null) =>
+        KinesisJson.Http.SendAsync(new EddyRequest
+        {
+            Endpoint = Endpoint,
+            Method = method,
+            Path = "/_eddy/faults" + path,
+            Body = json is null ? default : Encoding.UTF8.GetBytes(json),
+            ContentType = "application/json",
+            Sign = false,
+        });
 
     public Task DisposeAsync() => Task.CompletedTask;
 
     private async Task<string> AddRuleAsync(string json)
     {
-        using var response = await s_http.PostAsync(new Uri(Endpoint, "/_eddy/faults"), new StringContent(json, Encoding.UTF8, "application/json"));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {body}");
+        using var response = await AdminAsync(HttpMethod.Post, json: json);
+        var body = Encoding.UTF8.GetString(response.Span);
+        Assert.True(response.Status == HttpStatusCode.Created, $"{(int)response.Status}: {body}");
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
     }
 
     private async Task<HttpStatusCode> RemoveRuleAsync(string id)
     {
-        using var response = await s_http.DeleteAsync(new Uri(Endpoint, "/_eddy/faults/" + id));
-        return response.StatusCode;
+        using var response = await AdminAsync(HttpMethod.Delete, "/" + id);
+        return response.Status;
     }
 
     private async Task<JsonElement> ListRulesAsync()
     {
-        var body = await s_http.GetStringAsync(new Uri(Endpoint, "/_eddy/faults"));
-        return JsonDocument.Parse(body).RootElement.GetProperty("rules").Clone();
+        using var response = await AdminAsync(HttpMethod.Get);
+        return JsonDocument.Parse(response.Body).RootElement.GetProperty("rules").Clone();
     }
 
     private Task<KinesisJsonResponse> PutAsync(string stream, string key = "k") =>
@@ -185,8 +197,8 @@ public sealed class FaultInjectionTests(FaultServerFixture fixture) : IClassFixt
         Assert.Equal("ExpiredIteratorException", expired.ErrorType);
         Assert.StartsWith("Iterator expired.", expired.ErrorMessage);
 
-        using (var cleared = await s_http.DeleteAsync(new Uri(Endpoint, "/_eddy/faults")))
-            Assert.Equal(1, JsonDocument.Parse(await cleared.Content.ReadAsStringAsync()).RootElement.GetProperty("removed").GetInt32());
+        using (var cleared = await AdminAsync(HttpMethod.Delete))
+            Assert.Equal(1, JsonDocument.Parse(cleared.Body).RootElement.GetProperty("removed").GetInt32());
         Assert.True((await KinesisJson.CallAsync(Endpoint, "GetRecords", new { ShardIterator = it })).IsSuccess);
     }
 
@@ -214,9 +226,9 @@ public sealed class FaultInjectionTests(FaultServerFixture fixture) : IClassFixt
     [InlineData("""not json""", "")]
     public async Task Bad_rules_are_refused_with_400(string json, string reason)
     {
-        using var response = await s_http.PostAsync(new Uri(Endpoint, "/_eddy/faults"), new StringContent(json, Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(reason, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString());
+        using var response = await AdminAsync(HttpMethod.Post, json: json);
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.Contains(reason, JsonDocument.Parse(response.Body).RootElement.GetProperty("message").GetString());
     }
 
     [Fact]

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Eddy.Client;
+using Eddy.Client.Http;
+using Eddy.Client.Kinesis;
+using Eddy.Client.Retries;
 
 namespace Eddy.Testing;
 
@@ -117,57 +121,46 @@ public sealed record KinesisJsonOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>A minimal Kinesis JSON 1.1 client over HttpClient for wire-level tests and fast test set-up.</summary>
+/// <summary>
+/// Kinesis JSON 1.1 calls for wire-level tests and fast test set-up: a thin layer over Eddy.Client's <see cref="EddyHttp"/>
+/// (one pooled transport for every test server) that returns every answer as status, body text and headers. Tests see
+/// exactly what the server answered: no retries.
+/// </summary>
 public static class KinesisJson
 {
-    public const string TargetPrefix = "Kinesis_20131202.";
+    public const string TargetPrefix = KinesisOperations.TargetPrefix;
 
-    private static readonly HttpClient s_http = new(new SocketsHttpHandler
+    private static readonly EddyHttp s_http = new(new EddyClientOptions
     {
-        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-        AllowAutoRedirect = false,
-        UseProxy = false,
-        AutomaticDecompression = DecompressionMethods.None,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+        Retry = RetryOptions.None,
+        Credentials = TestKey.Any.Credentials,
+        ConfigureHandler = handler => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+    });
+
+    /// <summary>The shared transport (no retries), for tests that build their own <see cref="EddyRequest"/>s.</summary>
+    public static EddyHttp Http => s_http;
 
     /// <summary>POSTs <paramref name="jsonBody"/> as operation <paramref name="operation"/> and returns status and body.</summary>
     public static async Task<KinesisJsonResponse> CallAsync(Uri endpoint, string operation, string jsonBody, KinesisJsonOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new KinesisJsonOptions();
-        var bodyBytes = Encoding.UTF8.GetBytes(jsonBody);
-        var uri = new Uri(endpoint, options.Path);
-        using var request = new HttpRequestMessage(options.Method, uri);
-        var target = options.Target ?? TargetPrefix + operation;
-        if (options.Method != HttpMethod.Get || bodyBytes.Length > 0)
+        using var response = await s_http.SendAsync(new EddyRequest
         {
-            request.Content = new ByteArrayContent(bodyBytes);
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", options.ContentType);
-        }
-
-        if (target.Length > 0)
-        {
-            request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        }
-
-        if (options.Sign)
-        {
-            RequestSigning.Sign(request, bodyBytes, options.Key, options.SigningTime);
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(options.Timeout);
-        using var response = await s_http.SendAsync(request, cts.Token).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cts.Token).ConfigureAwait(false);
+            Endpoint = endpoint,
+            Path = options.Path,
+            Method = options.Method,
+            Target = options.Target ?? TargetPrefix + operation,
+            ContentType = options.ContentType,
+            Body = Encoding.UTF8.GetBytes(jsonBody),
+            Sign = options.Sign,
+            Credentials = options.Key.Credentials,
+            Region = options.Region,
+            SigningTime = options.SigningTime is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
+            Timeout = options.Timeout,
+        }, null, cancellationToken).ConfigureAwait(false);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-        {
-            headers[name] = string.Join(", ", values);
-        }
-
-        return new KinesisJsonResponse(response.StatusCode, body) { Headers = headers };
+        foreach (var (name, value) in response.Headers) headers[name] = value;
+        return new KinesisJsonResponse(response.Status, Encoding.UTF8.GetString(response.Span)) { Headers = headers };
     }
 
     /// <summary>Serialises <paramref name="body"/> (e.g. an anonymous object with PascalCase members) and calls the operation.</summary>
