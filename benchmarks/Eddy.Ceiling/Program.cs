@@ -8,6 +8,7 @@
 using System.Buffers;
 using System.Text;
 using Eddy.Server;
+using Eddy.Server.Kinesis;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +20,7 @@ builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.ListenLocalhost(port);
-    k.Limits.MaxRequestBodySize = KinesisEndpoint.MaxBodyBytes;
+    k.Limits.MaxRequestBodySize = JsonEndpoint.MaxBodyBytes;
     k.Limits.MinRequestBodyDataRate = null;
 });
 await using var app = builder.Build();

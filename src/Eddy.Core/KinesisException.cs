@@ -33,21 +33,24 @@ public enum ErrorCode
 /// <remarks><see cref="Message"/> is exactly what the client is told: never .NET's default text ("Exception of type
 /// ..."); empty when AWS sends no message (a bare <c>SerializationException</c>). An <c>InternalFailure</c> always
 /// carries one, <see cref="InternalFailureMessage"/> unless given.</remarks>
-public sealed class KinesisException(ErrorCode code, string? message) : Exception(message)
+public sealed class KinesisException(ErrorCode code, string? message)
+    : ServiceException(code.ToString(), MessageFor(code, message), StatusOf(code))
 {
     /// <summary>AWS's message for <c>InternalFailure</c>; the one place it is spelled.</summary>
     public const string InternalFailureMessage = "Internal service failure.";
 
-    private readonly string? _message = string.IsNullOrEmpty(message)
-        ? code == ErrorCode.InternalFailure ? InternalFailureMessage : null
-        : message;
-
     public ErrorCode Code { get; } = code;
 
-    /// <summary>The message for the client, or null when the error goes out without one.</summary>
-    public string? ErrorMessage => _message;
+    private static string? MessageFor(ErrorCode code, string? message) =>
+        string.IsNullOrEmpty(message) ? code == ErrorCode.InternalFailure ? InternalFailureMessage : null : message;
 
-    public override string Message => _message ?? "";
+    /// <summary>400, except InternalFailure (500) and ServiceUnavailable (503).</summary>
+    public static int StatusOf(ErrorCode code) => code switch
+    {
+        ErrorCode.InternalFailure => 500,
+        ErrorCode.ServiceUnavailable => 503,
+        _ => 400,
+    };
 
     /// <summary><c>InternalFailure</c> with AWS's message (HTTP 500).</summary>
     public static KinesisException InternalFailure() => new(ErrorCode.InternalFailure, InternalFailureMessage);

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Eddy.Catalog;
+using Eddy.Core;
 using Eddy.Server;
 using Eddy.Server.Auth;
-using Eddy.Server.Limits;
+using Eddy.Server.Kinesis;
+using Microsoft.Extensions.DependencyInjection;
+using Eddy.Server.Kinesis.Limits;
 using Eddy.Storage;
 using Eddy.Streams;
 using Microsoft.AspNetCore.Builder;
@@ -106,6 +109,7 @@ internal static class ServeCommand
                 Port = parse.GetValue(port),
                 LogLevel = parse.GetValue(logLevel),
                 LoggerFactory = logging,
+                Account = engine.Account,
             };
             options = tls.Apply(parse, options, directory, memory);
             if (parse.GetValue(shardLimits) == "aws")
@@ -116,7 +120,7 @@ internal static class ServeCommand
             WebApplication built;
             try
             {
-                built = EddyApplication.Build(options, engine);
+                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {

@@ -7,7 +7,7 @@ namespace Eddy.Server;
 /// all threads: <see cref="ArrayPool{T}.Shared"/> keeps a cache per thread, which for multi-megabyte buffers on a busy
 /// thread pool holds hundreds of megabytes.
 /// </summary>
-internal static class BufferPool
+public static class BufferPool
 {
     public static readonly ArrayPool<byte> Large = ArrayPool<byte>.Create(32 * 1024 * 1024, 16);
 }

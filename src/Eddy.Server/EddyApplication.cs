@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Eddy.Core;
 using Eddy.Server.Faults;
 using Eddy.Server.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -22,6 +21,9 @@ public sealed record ServerOptions
     public int Port { get; init; } = 4567;
 
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>The AWS account the server answers as (ARNs, policy principals, fault messages).</summary>
+    public string Account { get; init; } = "000000000000";
 
     /// <summary>The process's one logger factory (the engine's and the store's loggers come from it too). Null: the
     /// server makes its own console logging at <see cref="LogLevel"/>.</summary>
@@ -56,19 +58,23 @@ public sealed record ServerOptions
     public TimeSpan FirstBytesTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
-/// <summary>Builds the ASP.NET Core application that serves the Kinesis API for an engine.</summary>
+/// <summary>Builds the ASP.NET Core application that serves Eddy's services on one port: transport (cleartext
+/// HTTP/1.1 + h2c, TLS), the request filters, the admin API, and the <see cref="ApiRouter"/> in front of every
+/// service that <c>addServices</c> registers (a <see cref="JsonService"/> per JSON-protocol service, the default one
+/// first; <see cref="IRestService"/>s; <see cref="IAdminEndpoint"/>s).</summary>
 public static class EddyApplication
 {
     // HTTP/2 flow control sized for Kinesis: a whole 16 MiB PutRecords body may be in flight on one stream, and
     // many concurrent streams (SubscribeToShard) share a connection.
-    internal const int Http2StreamWindow = KinesisEndpoint.MaxBodyBytes;
-    internal const int Http2ConnectionWindow = 2 * KinesisEndpoint.MaxBodyBytes;
+    internal const int Http2StreamWindow = JsonEndpoint.MaxBodyBytes;
+    internal const int Http2ConnectionWindow = 2 * JsonEndpoint.MaxBodyBytes;
     internal const int Http2MaxStreams = 1000;
     internal const int Http2MaxFrame = 256 * 1024;
 
-    public static WebApplication Build(ServerOptions options, IStreamEngine engine)
+    public static WebApplication Build(ServerOptions options, Action<IServiceCollection> addServices)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(addServices);
         // No configuration reload: the host would watch its content root (the working directory) recursively for
         // appsettings.json changes, and the default data directory (./data) is under it, so every segment write woke
         // the watcher (~1000 inotify reads/s under PutRecords load). Eddy reads no settings files anyway.
@@ -86,15 +92,16 @@ public static class EddyApplication
         // A start-up failure (a port in use) is reported by the caller in one line; the host would log it again with
         // the whole stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        builder.Services.AddSingleton(engine);
         foreach (var filter in options.Filters) builder.Services.AddSingleton(filter);
         if (options.FaultInjection)
         {
             builder.Services.AddSingleton(new FaultInjector());
-            builder.Services.AddSingleton<IRequestFilter>(s => ActivatorUtilities.CreateInstance<FaultFilter>(s, engine.Account));
-            builder.Services.AddSingleton<FaultAdminEndpoint>();
+            builder.Services.AddSingleton<IRequestFilter>(s => ActivatorUtilities.CreateInstance<FaultFilter>(s, options.Account));
+            builder.Services.AddSingleton<IAdminEndpoint, FaultAdminEndpoint>();
         }
-        builder.Services.AddSingleton<KinesisEndpoint>();
+        addServices(builder.Services);
+        builder.Services.AddSingleton<JsonEndpoint>();
+        builder.Services.AddSingleton<ApiRouter>();
 
         var address = options.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
         var cleartext = new CleartextPort(new IPEndPoint(address, options.Port), options.FirstBytesTimeout);
@@ -105,7 +112,7 @@ public static class EddyApplication
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = KinesisEndpoint.MaxBodyBytes;
+            k.Limits.MaxRequestBodySize = JsonEndpoint.MaxBodyBytes;
             k.Limits.MinRequestBodyDataRate = null;
             k.Limits.Http2.InitialStreamWindowSize = Http2StreamWindow;
             k.Limits.Http2.InitialConnectionWindowSize = Http2ConnectionWindow;
@@ -132,9 +139,7 @@ public static class EddyApplication
             TransportLog.CertificateCreated(logger, Path.GetDirectoryName(pem)!, tls.Certificate.NotAfter.ToUniversalTime());
         }
 
-        var endpoint = app.Services.GetRequiredService<KinesisEndpoint>();
-        if (app.Services.GetService<FaultAdminEndpoint>() is { } admin) app.MapWhen(FaultAdminEndpoint.Handles, a => a.Run(admin.HandleAsync));
-        app.Run(endpoint.HandleAsync);
+        app.Run(app.Services.GetRequiredService<ApiRouter>().HandleAsync);
         return app;
     }
 

@@ -5,9 +5,10 @@ using Microsoft.AspNetCore.Http;
 namespace Eddy.Server;
 
 /// <summary>
-/// A cross-cutting check every API request passes before its action runs: authentication and authorization, fault
-/// injection. Filters are registered in DI (<see cref="ServerOptions.Filters"/>) and run in order; a filter refuses a
-/// request by throwing a <c>KinesisException</c> (answered as an AWS error), and may delay it.
+/// A cross-cutting check every API request passes before its action runs, whatever the service: authentication and
+/// authorization, fault injection, rate limits. Filters are registered in DI (<see cref="ServerOptions.Filters"/>) and
+/// run in order; a filter refuses a request by throwing a <see cref="Eddy.Core.ServiceException"/> (answered as an AWS
+/// error), and may delay it.
 /// </summary>
 public interface IRequestFilter
 {
@@ -15,12 +16,26 @@ public interface IRequestFilter
 }
 
 /// <summary>What a filter can see of a request. The body is exactly as received (signatures cover these bytes).</summary>
-public sealed class RequestInfo(HttpContext http, KinesisAction action, ReadOnlyMemory<byte> rawBody, ReadOnlyMemory<byte> jsonBody)
+/// <param name="service">The service's signing name (<c>kinesis</c>, <c>firehose</c>): the credential scope's
+/// service and the prefix of its IAM actions.</param>
+/// <param name="operation">The operation's name (<c>PutRecords</c>), or empty when the service does not know it.</param>
+public sealed class RequestInfo(HttpContext http, string service, string operation, ReadOnlyMemory<byte> rawBody, ReadOnlyMemory<byte> jsonBody)
 {
     private (string? StreamName, string? StreamArn, string? ConsumerArn, string? ResourceArn)? _targets;
 
     public HttpContext Http { get; } = http;
-    public KinesisAction Action { get; } = action;
+
+    /// <summary>The service's signing name, e.g. <c>kinesis</c>.</summary>
+    public string Service { get; } = service;
+
+    /// <summary>The operation's name, e.g. <c>PutRecords</c>.</summary>
+    public string Operation { get; } = operation;
+
+    /// <summary>The IAM action, e.g. <c>kinesis:PutRecords</c>.</summary>
+    public string IamAction => Service + ":" + Operation;
+
+    /// <summary>The Kinesis action of a Kinesis request; <see cref="KinesisAction.Unknown"/> for other services.</summary>
+    public KinesisAction Action { get; } = service == KinesisTarget.SigningName ? KinesisTarget.ParseOperation(operation) : KinesisAction.Unknown;
 
     /// <summary>The body bytes as they arrived (JSON or CBOR).</summary>
     public ReadOnlyMemory<byte> RawBody { get; } = rawBody;

@@ -4,7 +4,7 @@ namespace Eddy.Server;
 
 /// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>: a 10 MiB
 /// GetRecords response grows in a few steps without leaving large-object garbage behind.</summary>
-internal sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWriter<byte>, IDisposable
+public sealed class PooledBufferWriter(int initialCapacity = 4096) : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer = BufferPool.Large.Rent(initialCapacity);
     private int _written;

@@ -23,6 +23,24 @@ public sealed class ServiceModelTests
     }
 
     [Fact]
+    public void LoadsEmbeddedFirehoseModel_whose_patterns_escape_underscores_the_Java_way()
+    {
+        var firehose = ServiceModel.Firehose;
+        Assert.Same(firehose, ServiceModel.Embedded(ServiceModel.FirehoseResourceName));
+        Assert.Equal("Firehose_20150804", firehose.TargetPrefix);
+        Assert.Equal("firehose", firehose.SigningName);
+        Assert.Equal("kinesis", Kinesis.SigningName);
+        Assert.True(firehose.TryGetOperation("PutRecordBatch", out _));
+
+        // VpcEndpointServiceName's pattern is [a-zA-Z0-9\-\_]+... in Java syntax.
+        using var ok = JsonDocument.Parse("""{"VpcEndpointServiceName":"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"}""");
+        var probe = new Operation("Probe", firehose.Shapes["DatabaseSourceVPCConfiguration"], null);
+        Assert.Null(RequestValidator.Validate(probe, ok.RootElement));
+        using var bad = JsonDocument.Parse("""{"VpcEndpointServiceName":"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef!"}""");
+        Assert.Equal("ValidationException", RequestValidator.Validate(probe, bad.RootElement)?.Type);
+    }
+
+    [Fact]
     public void StructureMembersKeepModelOrderAndRequiredFlags()
     {
         var input = Kinesis.Operations["PutRecords"].Input!;

@@ -1,7 +1,7 @@
 using System.Text;
 using Eddy.Core;
 using Eddy.Protocol;
-using Eddy.Server.Limits;
+using Eddy.Server.Kinesis.Limits;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
@@ -13,7 +13,7 @@ public class ControlPlaneLimitsTests
     private static RequestInfo Request(KinesisAction action, string body = "{}")
     {
         var bytes = Encoding.UTF8.GetBytes(body);
-        return new RequestInfo(new DefaultHttpContext(), action, bytes, bytes);
+        return new RequestInfo(new DefaultHttpContext(), KinesisTarget.SigningName, action.ToString(), bytes, bytes);
     }
 
     private static bool Allowed(ControlPlaneLimits limits, KinesisAction action, string body = "{}")

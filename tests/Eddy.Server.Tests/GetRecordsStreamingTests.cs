@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using Eddy.Core;
-using Eddy.Server.Handlers;
+using Eddy.Server.Kinesis.Handlers;
 
 namespace Eddy.Server.Tests;
 

@@ -391,11 +391,11 @@ public sealed class HttpEdgeTests(EdgeServerFixture fixture) : IClassFixture<Edg
         spaces.AsSpan().Fill((byte)' ');
         byte[] request = chunked
             ? [.. RawRequest(hostPort, Json11, ListStreams, [], "Transfer-Encoding: chunked"), .. Enumerable.Repeat((byte[])[.. Utf8("100000\r\n"), .. spaces, .. Utf8("\r\n")], 17).SelectMany(c => c)]
-            : RawRequest(hostPort, Json11, ListStreams, Utf8("{}"), $"Content-Length: {KinesisEndpoint.MaxBodyBytes + 1}");
+            : RawRequest(hostPort, Json11, ListStreams, Utf8("{}"), $"Content-Length: {JsonEndpoint.MaxBodyBytes + 1}");
         var response = Assert.Single(await RawHttp.ExchangeAsync(Endpoint, request));
         Assert.Equal(413, response.Status);
         Assert.Equal(Json11, response.Header("Content-Type"));
-        Assert.Equal($$"""{"__type":"SerializationException","Message":"Request body too large: the limit is {{KinesisEndpoint.MaxBodyBytes}} bytes."}""", response.Text);
+        Assert.Equal($$"""{"__type":"SerializationException","Message":"Request body too large: the limit is {{JsonEndpoint.MaxBodyBytes}} bytes."}""", response.Text);
         Assert.NotNull(response.Header("x-amz-id-2"));
     }
 

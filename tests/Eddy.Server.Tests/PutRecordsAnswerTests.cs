@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Eddy.Core;
-using Eddy.Server.Handlers;
+using Eddy.Server.Kinesis.Handlers;
 
 namespace Eddy.Server.Tests;
 

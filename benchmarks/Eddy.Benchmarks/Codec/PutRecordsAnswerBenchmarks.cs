@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Eddy.Core;
-using PutRecordsHandler = Eddy.Server.Handlers.PutRecords;
+using PutRecordsHandler = Eddy.Server.Kinesis.Handlers.PutRecords;
 
 namespace Eddy.Benchmarks.Codec;
 

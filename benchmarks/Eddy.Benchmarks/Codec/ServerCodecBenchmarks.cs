@@ -5,7 +5,8 @@ using BenchmarkDotNet.Attributes;
 using Eddy.Benchmarks.Fixtures;
 using Eddy.Core;
 using Eddy.Server;
-using GetRecordsHandler = Eddy.Server.Handlers.GetRecords;
+using Eddy.Server.Kinesis;
+using GetRecordsHandler = Eddy.Server.Kinesis.Handlers.GetRecords;
 
 namespace Eddy.Benchmarks.Codec;
 

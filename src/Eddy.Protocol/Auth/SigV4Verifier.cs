@@ -15,7 +15,12 @@ public sealed record SigV4Credential(string AccessKeyId, string SecretAccessKey,
 /// <param name="RawQuery">The query string as received (with or without '?'), or null.</param>
 /// <param name="Headers">The values of a header by lower-case name (<c>host</c> and <c>:authority</c>: the Host header, or
 /// HTTP/2's :authority), null when absent.</param>
-public sealed record SigV4Request(string Method, string Path, string? RawQuery, Func<string, IReadOnlyList<string?>?> Headers, ReadOnlyMemory<byte> Body);
+public sealed record SigV4Request(string Method, string Path, string? RawQuery, Func<string, IReadOnlyList<string?>?> Headers, ReadOnlyMemory<byte> Body)
+{
+    /// <summary>The service the credential scope must name for this request (the service it is routed to, e.g.
+    /// <c>firehose</c>); null: the verifier's <see cref="SigV4Verifier.Service"/>.</summary>
+    public string? Service { get; init; }
+}
 
 public enum SigV4Status
 {
@@ -232,7 +237,8 @@ public sealed class SigV4Verifier
         }
         // Every wrong piece of the scope is named, in one message (the region is not checked: any region is served).
         var wrong = new List<string>(3);
-        if (scope[3] != Service) wrong.Add($"Credential should be scoped to correct service: '{Service}'.");
+        var service = request.Service ?? Service;
+        if (scope[3] != service) wrong.Add($"Credential should be scoped to correct service: '{service}'.");
         if (scope[4] != SigV4.Terminator) wrong.Add($"Credential should be scoped with a valid terminator: '{SigV4.Terminator}', not '{scope[4]}'.");
         if (scope[1] != amz[..8]) wrong.Add($"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{scope[1]}' != '{amz[..8]}', from '{amz}'.");
         if (wrong.Count > 0) return Fail(SigV4Status.InvalidSignature, string.Join(' ', wrong));

@@ -68,6 +68,11 @@ internal static class JavaPattern
                             break;
                         }
 
+                    case '_':
+                        // Java escapes any non-letter literally; .NET refuses "\_" (a word character)
+                        sb.Append('_');
+                        break;
+
                     default:
                         sb.Append('\\').Append(n);
                         break;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
@@ -15,11 +16,15 @@ public sealed class ServiceModel
     /// <summary>Manifest resource name of the embedded Kinesis model.</summary>
     public const string KinesisResourceName = "kinesis-2013-12-02.json";
 
-    private static readonly Lazy<ServiceModel> s_kinesis = new(LoadKinesis, LazyThreadSafetyMode.ExecutionAndPublication);
+    /// <summary>Manifest resource name of the embedded Firehose model.</summary>
+    public const string FirehoseResourceName = "firehose-2015-08-04.json";
+
+    private static readonly ConcurrentDictionary<string, Lazy<ServiceModel>> s_embedded = new(StringComparer.Ordinal);
 
     private ServiceModel(
         string apiVersion,
         string endpointPrefix,
+        string signingName,
         string? targetPrefix,
         string? jsonVersion,
         FrozenDictionary<string, Shape> shapes,
@@ -27,6 +32,7 @@ public sealed class ServiceModel
     {
         ApiVersion = apiVersion;
         EndpointPrefix = endpointPrefix;
+        SigningName = signingName;
         TargetPrefix = targetPrefix;
         JsonVersion = jsonVersion;
         Shapes = shapes;
@@ -34,13 +40,25 @@ public sealed class ServiceModel
     }
 
     /// <summary>The Kinesis model embedded in this assembly (loaded once, on first use).</summary>
-    public static ServiceModel Kinesis => s_kinesis.Value;
+    public static ServiceModel Kinesis => Embedded(KinesisResourceName);
+
+    /// <summary>The Firehose model embedded in this assembly (loaded once, on first use).</summary>
+    public static ServiceModel Firehose => Embedded(FirehoseResourceName);
+
+    /// <summary>A botocore model embedded in this assembly (<c>Models/*.json</c>, by file name), loaded once.</summary>
+    /// <exception cref="InvalidOperationException">No such resource.</exception>
+    public static ServiceModel Embedded(string resourceName) =>
+        s_embedded.GetOrAdd(resourceName, name => new Lazy<ServiceModel>(() => LoadEmbedded(name), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     /// <summary>e.g. <c>2013-12-02</c>.</summary>
     public string ApiVersion { get; }
 
     /// <summary>e.g. <c>kinesis</c>.</summary>
     public string EndpointPrefix { get; }
+
+    /// <summary>The service name of the SigV4 credential scope and of IAM actions, e.g. <c>kinesis</c>,
+    /// <c>firehose</c> (metadata.signingName, else the endpoint prefix).</summary>
+    public string SigningName { get; }
 
     /// <summary>e.g. <c>Kinesis_20131202</c> (the <c>X-Amz-Target</c> prefix).</summary>
     public string? TargetPrefix { get; }
@@ -65,10 +83,10 @@ public sealed class ServiceModel
         return Build(doc.RootElement);
     }
 
-    private static ServiceModel LoadKinesis()
+    private static ServiceModel LoadEmbedded(string resourceName)
     {
-        using var stream = typeof(ServiceModel).Assembly.GetManifestResourceStream(KinesisResourceName)
-            ?? throw new InvalidOperationException($"Embedded resource '{KinesisResourceName}' not found in {typeof(ServiceModel).Assembly.GetName().Name}.");
+        using var stream = typeof(ServiceModel).Assembly.GetManifestResourceStream(resourceName)
+            ?? throw new InvalidOperationException($"Embedded resource '{resourceName}' not found in {typeof(ServiceModel).Assembly.GetName().Name}.");
         return Load(stream);
     }
 
@@ -172,6 +190,7 @@ public sealed class ServiceModel
         return new ServiceModel(
             apiVersion,
             endpointPrefix,
+            GetString(metadata, "signingName") ?? endpointPrefix,
             GetString(metadata, "targetPrefix"),
             GetString(metadata, "jsonVersion"),
             shapes.ToFrozenDictionary(StringComparer.Ordinal),

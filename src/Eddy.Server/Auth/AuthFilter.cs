@@ -47,7 +47,7 @@ public sealed class AuthFilter : IRequestFilter
         ArgumentNullException.ThrowIfNull(request);
         var key = Authenticate(request);
         request.Items[typeof(AccessKey)] = key;
-        Authorize(key, request.Action, ResourceOf(request));
+        Authorize(key, request.IamAction, ResourceOf(request));
         return ValueTask.CompletedTask;
     }
 
@@ -63,7 +63,8 @@ public sealed class AuthFilter : IRequestFilter
     public string ResourceOf(RequestInfo request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var account = $"arn:aws:kinesis:{_engine.Region}:{_engine.Account}:";
+        var account = $"arn:aws:{request.Service}:{_engine.Region}:{_engine.Account}:";
+        if (request.Service != KinesisTarget.SigningName) return account + "*";
         switch (request.Action)
         {
             case KinesisAction.ListStreams or KinesisAction.DescribeLimits or KinesisAction.DescribeAccountSettings or KinesisAction.UpdateAccountSettings:
@@ -84,9 +85,8 @@ public sealed class AuthFilter : IRequestFilter
         return account + "*";
     }
 
-    private void Authorize(AccessKey key, KinesisAction action, string resource)
+    private void Authorize(AccessKey key, string actionName, string resource)
     {
-        var actionName = "kinesis:" + action;
         var identity = key.Evaluate(actionName, resource);
         if (identity == PolicyDecision.Deny) throw Denied(key, actionName, resource, "with an explicit deny in an identity-based policy");
         var attached = ResourcePolicy(resource);

@@ -26,7 +26,8 @@ internal static class SigV4Http
                 if (name == "host" && http.Host.HasValue) return new StringValues(http.Host.Value);
                 return null;
             },
-            request.RawBody);
+            request.RawBody)
+        { Service = request.Service };
     }
 
     /// <summary>The error for a refused signature. AWS parses the body before it checks the signature, so a JSON body that

@@ -7,18 +7,17 @@ using Microsoft.Extensions.Logging;
 namespace Eddy.Server.Faults;
 
 /// <summary>
-/// Eddy's own admin API for fault injection (JSON, under <see cref="Prefix"/>):
+/// Eddy's own admin API for fault injection (JSON, under <c>/_eddy/faults</c>):
 /// <c>GET /_eddy/faults</c> lists the rules, <c>POST /_eddy/faults</c> adds one (201, the rule with its id),
 /// <c>DELETE /_eddy/faults/{id}</c> removes one (204, or 404), <c>DELETE /_eddy/faults</c> removes all (200, the count).
 /// Errors are <c>{"message": "..."}</c> with 400, 404 or 405.
 /// </summary>
-public sealed partial class FaultAdminEndpoint(FaultInjector faults, ILogger<FaultAdminEndpoint> logger)
+public sealed partial class FaultAdminEndpoint(FaultInjector faults, ILogger<FaultAdminEndpoint> logger) : IAdminEndpoint
 {
-    public const string Prefix = "/_eddy";
-    private const string Collection = "/_eddy/faults";
+    private const string Collection = ApiRouter.AdminRoot + "/faults";
     private const int MaxBodyBytes = 64 * 1024;
 
-    public static bool Handles(HttpContext context) => context.Request.Path.StartsWithSegments(Prefix, StringComparison.Ordinal);
+    public string Path => Collection;
 
     public async Task HandleAsync(HttpContext context)
     {

@@ -67,8 +67,8 @@ public sealed partial class FaultFilter(FaultInjector faults, string account, IL
             case ErrorCode.InternalFailure:
                 return KinesisException.InternalFailureMessage;
             case ErrorCode.AccessDeniedException:
-                return $"User: arn:aws:iam::{acct}:user/eddy is not authorized to perform: kinesis:{request.Action} on resource: " +
-                       $"arn:aws:kinesis:*:{acct}:stream/{s} because no identity-based policy allows the kinesis:{request.Action} action";
+                return $"User: arn:aws:iam::{acct}:user/eddy is not authorized to perform: {request.IamAction} on resource: " +
+                       $"arn:aws:kinesis:*:{acct}:stream/{s} because no identity-based policy allows the {request.IamAction} action";
             default:
                 return $"Injected fault: {error}.";
         }

@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class DeleteResourcePolicy
-{
-    public static Task HandleAsync(Call c) => c.Engine.DeleteResourcePolicyAsync(c.Required("ResourceARN"));
-}

@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class DeleteStream
-{
-    public static Task HandleAsync(Call c) => c.Engine.DeleteStreamAsync(c.Stream, c.Bool("EnforceConsumerDeletion") ?? false);
-}

@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class DeregisterStreamConsumer
-{
-    public static Task HandleAsync(Call c) => c.Engine.DeregisterConsumerAsync(c.String("StreamARN"), c.String("ConsumerName"), c.String("ConsumerARN"));
-}

@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class IncreaseStreamRetentionPeriod
-{
-    public static Task HandleAsync(Call c) => c.Engine.ChangeRetentionAsync(c.Stream, c.Int("RetentionPeriodHours")!.Value, increase: true);
-}

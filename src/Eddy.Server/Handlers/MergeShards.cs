@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class MergeShards
-{
-    public static Task HandleAsync(Call c) => c.Engine.MergeShardsAsync(c.Stream, c.Required("ShardToMerge"), c.Required("AdjacentShardToMerge"));
-}

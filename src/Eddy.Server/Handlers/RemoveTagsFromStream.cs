@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class RemoveTagsFromStream
-{
-    public static Task HandleAsync(Call c) => c.Engine.RemoveTagsAsync(c.Stream, c.List("TagKeys")!);
-}

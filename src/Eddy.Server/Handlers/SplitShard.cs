@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class SplitShard
-{
-    public static Task HandleAsync(Call c) => c.Engine.SplitShardAsync(c.Stream, c.Required("ShardToSplit"), c.Required("NewStartingHashKey"));
-}

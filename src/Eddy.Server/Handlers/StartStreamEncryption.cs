@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class StartStreamEncryption
-{
-    public static Task HandleAsync(Call c) => c.Engine.StartEncryptionAsync(c.Stream, c.Required("EncryptionType"), c.Required("KeyId"));
-}

@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class StopStreamEncryption
-{
-    public static Task HandleAsync(Call c) => c.Engine.StopEncryptionAsync(c.Stream, c.Required("EncryptionType"), c.Required("KeyId"));
-}

@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class TagResource
-{
-    public static Task HandleAsync(Call c) => c.Engine.TagResourceAsync(c.Required("ResourceARN"), c.Map("Tags")!);
-}

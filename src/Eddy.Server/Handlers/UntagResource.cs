@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class UntagResource
-{
-    public static Task HandleAsync(Call c) => c.Engine.UntagResourceAsync(c.Required("ResourceARN"), c.List("TagKeys")!);
-}

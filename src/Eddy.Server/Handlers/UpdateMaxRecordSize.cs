@@ -1,8 +1,0 @@
-using Eddy.Core;
-
-namespace Eddy.Server.Handlers;
-
-internal static class UpdateMaxRecordSize
-{
-    public static Task HandleAsync(Call c) => c.Engine.UpdateMaxRecordSizeAsync(c.Stream, c.Int("MaxRecordSizeInKiB")!.Value);
-}
