@@ -6,4 +6,7 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(CertCommand.Create());
 root.Subcommands.Add(KeysCommand.Create());
 root.Subcommands.Add(FaultsCommand.Create());
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// SIGTERM and Ctrl-C cancel the command's token and the command finishes on its own: `eddy serve` lets in-flight
+// requests finish, then flushes and closes the store, however long that takes (System.CommandLine would otherwise
+// return after 2 s and end the process in the middle of it).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = Timeout.InfiniteTimeSpan }).ConfigureAwait(false);

@@ -8,8 +8,11 @@ using Eddy.Server.Kinesis;
 using Microsoft.Extensions.DependencyInjection;
 using Eddy.Server.Kinesis.Limits;
 using Eddy.Storage;
+using Eddy.Core;
 using Eddy.Streams;
+using Eddy.Streams.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -93,7 +96,15 @@ internal static class ServeCommand
                 return 1;
             }
             await using var catalog = opened;
-            await using var engine = await StreamEngine.OpenAsync(new EngineOptions
+            // Data Streams runs in a host of its own (AddEddyStreams: the engine and its background loops as hosted
+            // services), started before the web host and stopped after it: in-flight requests finish and are answered
+            // first, then the loops stop, the engine is disposed, and last the catalog and the logs flush and close.
+            var streamsBuilder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            streamsBuilder.Services.AddSingleton<IHostLifetime, SignalsOwnedElsewhere>(); // the web host handles SIGTERM and Ctrl-C
+            streamsBuilder.Services.AddSingleton(logging);
+            streamsBuilder.Services.AddSingleton(logs);
+            streamsBuilder.Services.AddSingleton(catalog);
+            streamsBuilder.Services.AddEddyStreams(new EngineOptions
             {
                 DataDirectory = memory ? null : directory,
                 Account = parse.GetValue(account)!,
@@ -102,7 +113,22 @@ internal static class ServeCommand
                 ShardLimit = parse.GetValue(shardLimit),
                 ShardLimits = parse.GetValue(shardLimits) == "aws",
                 Logger = logging.CreateLogger("Eddy.Streams"),
-            }, logs, catalog, cancellation).ConfigureAwait(false);
+            });
+            var streams = streamsBuilder.Build();
+            await using var disposeStreams = (IAsyncDisposable)streams; // the engine is asynchronously disposable
+            await streams.StartAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                return await ServeWebAsync(parse, streams.Services.GetRequiredService<IStreamEngine>(), directory, memory, logging, cancellation).ConfigureAwait(false);
+            }
+            finally
+            {
+                await streams.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        async Task<int> ServeWebAsync(ParseResult parse, IStreamEngine engine, string directory, bool memory, ILoggerFactory logging, CancellationToken cancellation)
+        {
             var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!,
@@ -150,4 +176,12 @@ internal static class ServeCommand
             return 0;
         }
     }
+}
+
+/// <summary>The lifetime of a host whose stop is decided by its caller (no signal handlers of its own).</summary>
+internal sealed class SignalsOwnedElsewhere : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -57,6 +57,52 @@ public class DurabilityTests
         await KinesisJson.CallOkAsync(server.Endpoint, "PutRecord", new { StreamName = "crash", PartitionKey = "after", Data = "YWZ0ZXI=" });
     }
 
+    /// <summary>
+    /// Graceful shutdown: SIGTERM under PutRecords load, with one PutRecords held in flight (a fault rule's 4 s latency,
+    /// longer than System.CommandLine's 2 s termination timeout, which used to end the process in the middle of the
+    /// shutdown with exit code 143 and drop that request). The server stops accepting, lets the in-flight call finish
+    /// and be answered, flushes and closes the store, prints "Eddy stopped" and exits 0 within a bound; after a restart
+    /// every acknowledged record is there.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_under_load_answers_in_flight_puts_flushes_and_exits_0()
+    {
+        await using var server = await EddyServer.StartAsync(new EddyServerOptions { StateDelayMs = 0 });
+        var endpoint = server.Endpoint;
+        await KinesisJson.CallOkAsync(endpoint, "CreateStream", new { StreamName = "term", ShardCount = 4 });
+        await KinesisJson.CallOkAsync(endpoint, "CreateStream", new { StreamName = "held", ShardCount = 1 });
+        await KinesisJson.WaitForStreamStatusAsync(endpoint, "term");
+        await KinesisJson.WaitForStreamStatusAsync(endpoint, "held");
+        using var admin = new HttpClient { BaseAddress = endpoint };
+        using (var added = await admin.PostAsync("/_eddy/faults", new StringContent(
+            """{"stream":"held","actions":["PutRecords"],"latencyMs":4000,"count":1}""", System.Text.Encoding.UTF8, "application/json")))
+            Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+
+        var acks = new ConcurrentBag<Ack>();
+        using var stop = new CancellationTokenSource();
+        var producers = Enumerable.Range(0, 4).Select(p => Task.Run(() => ProduceAsync(endpoint, "term", p, 100, acks, stop.Token))).ToArray();
+        var held = KinesisJson.CallAsync(endpoint, "PutRecords", new { StreamName = "held", Records = new[] { WireReader.Entry("held", "held-1") } });
+        // The rule fires once and is then removed: once it is gone, the held call is inside its latency wait.
+        for (var i = 0; i < 500 && (await admin.GetStringAsync("/_eddy/faults")).Contains("held", StringComparison.Ordinal); i++) await Task.Delay(10);
+        Assert.DoesNotContain("held", await admin.GetStringAsync("/_eddy/faults"), StringComparison.Ordinal);
+        for (var i = 0; i < 200 && acks.Count < 2000; i++) await Task.Delay(10);
+
+        var exitCode = await server.StopAsync(TimeSpan.FromSeconds(30)); // SIGTERM; throws if it has not exited by then
+        stop.Cancel();
+        await Task.WhenAll(producers);
+        var heldAnswer = await held;
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Eddy stopped", server.Output, StringComparison.Ordinal);
+        Assert.True(heldAnswer.IsSuccess, $"the PutRecords in flight at SIGTERM was not answered: {heldAnswer}");
+        Assert.Equal(0, heldAnswer.Json.GetProperty("FailedRecordCount").GetInt32());
+        Assert.True(acks.Count > 0, "no record was acknowledged before SIGTERM");
+
+        await server.RestartAsync();
+        await AssertEveryAcknowledgedRecordOnceAsync(server.Endpoint, "term", acks);
+        var kept = await WireReader.ReadStreamParentsFirstAsync(server.Endpoint, "held");
+        Assert.Equal(["held-1"], kept.Select(r => r.Data));
+    }
+
     /// <summary>Every acknowledged record is read back exactly once, under the shard and sequence number it was
     /// acknowledged with, each shard in order; no record (acknowledged or not) appears twice.</summary>
     private static async Task AssertEveryAcknowledgedRecordOnceAsync(Uri endpoint, string stream, IReadOnlyCollection<Ack> acks)

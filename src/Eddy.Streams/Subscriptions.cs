@@ -3,7 +3,11 @@ using Eddy.Core;
 
 namespace Eddy.Streams;
 
-public sealed partial class StreamEngine
+/// <summary>
+/// SubscribeToShard sessions: at most one per consumer and shard (a newer one takes over after
+/// <see cref="EngineOptions.SubscriptionTakeover"/>), each on a <see cref="ShardReader"/>.
+/// </summary>
+internal sealed class Subscriptions(EngineContext context, DataPlane data)
 {
     private const int MaxEventRecords = 10_000;
     private const long MaxEventBytes = 2 * 1024 * 1024;
@@ -11,27 +15,31 @@ public sealed partial class StreamEngine
     /// <summary>Active push subscriptions by consumer ARN and shard index: at most one per pair.</summary>
     private readonly ConcurrentDictionary<(string ConsumerArn, int Shard), ShardSubscription> _subscriptions = new();
 
+    private string Account => context.Account;
+    private EngineContext Context => context;
+    private DataPlane Data => data;
+
     public async Task<IShardSubscription> SubscribeToShardAsync(string consumerArn, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp)
     {
-        var (s, shard, offset) = await ReadAsync(() =>
+        var (s, shard, offset) = await context.Control.ReadAsync(() =>
         {
-            var (stream, consumer) = ResolveConsumerArn(consumerArn);
-            if (consumer is null) throw ConsumerNotFound(consumerArn);
+            var (stream, consumer) = context.Streams.ResolveConsumerArn(consumerArn);
+            if (consumer is null) throw StreamTable.ConsumerNotFound(consumerArn);
             if (consumer.Status != ConsumerStatus.Active)
                 throw new KinesisException(ErrorCode.ResourceInUseException, $"Consumer {consumerArn} is not in ACTIVE state, instead in state {consumer.Status.ToWire()}.");
             if (stream.Status is not (StreamStatus.Active or StreamStatus.Updating)) throw KinesisException.NotActive(stream.Name, Account, stream.Status);
-            var target = ResolveShard(stream, shardId, forIterator: true);
-            return (stream, target, StartOffset(stream, target, type, startingSequenceNumber, timestamp, "SubscribeToShard"));
+            var target = context.Streams.ResolveShard(stream, shardId, forIterator: true);
+            return (stream, target, data.StartOffset(stream, target, type, startingSequenceNumber, timestamp, "SubscribeToShard"));
         }).ConfigureAwait(false);
 
         var key = (consumerArn, shard.Index);
-        var now = NowMs;
-        var subscription = new ShardSubscription(this, s, new ShardReader(this, s, shard, offset), key, now);
+        var now = context.NowMs;
+        var subscription = new ShardSubscription(this, s, new ShardReader(context, data, s, shard, offset), key, now);
         lock (_subscriptions)
         {
             if (_subscriptions.TryGetValue(key, out var existing) && !existing.HasEnded)
             {
-                if (now - existing.StartedMs < (long)_options.SubscriptionTakeover.TotalMilliseconds)
+                if (now - existing.StartedMs < (long)context.Options.SubscriptionTakeover.TotalMilliseconds)
                     throw new KinesisException(ErrorCode.ResourceInUseException,
                         $"Another active subscription exists for consumer {consumerArn} on shard {shard.Id}.");
                 existing.End(new KinesisException(ErrorCode.ResourceInUseException,
@@ -43,7 +51,7 @@ public sealed partial class StreamEngine
     }
 
     /// <summary>Ends every subscription matching <paramref name="match"/> with <paramref name="reason"/>.</summary>
-    private void EndSubscriptions(Func<ShardSubscription, bool> match, KinesisException reason)
+    public void EndWhere(Func<ShardSubscription, bool> match, KinesisException reason)
     {
         foreach (var subscription in _subscriptions.Values)
             if (match(subscription)) subscription.End(reason);
@@ -64,11 +72,11 @@ public sealed partial class StreamEngine
     /// end goes out as its own event after the last records. Threading: <see cref="NextAsync"/> is called by one reader at a
     /// time (the HTTP response loop); <see cref="End"/> may be called from any thread (takeover, deregistration, deletion).
     /// </summary>
-    private sealed class ShardSubscription(StreamEngine engine, StreamState stream, ShardReader reader, (string ConsumerArn, int Shard) key, long startedMs)
+    internal sealed class ShardSubscription(Subscriptions owner, StreamState stream, ShardReader reader, (string ConsumerArn, int Shard) key, long startedMs)
         : IShardSubscription
     {
         private readonly CancellationTokenSource _ended = new();
-        private readonly long _deadlineMs = startedMs + (long)engine._options.SubscriptionLifetime.TotalMilliseconds;
+        private readonly long _deadlineMs = startedMs + (long)owner.Context.Options.SubscriptionLifetime.TotalMilliseconds;
         private readonly ShardState _shard = stream.FindShard(key.Shard)!;
         private string? _continuation;
         private bool _endNext;
@@ -93,7 +101,7 @@ public sealed partial class StreamEngine
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _ended.Token);
             while (true)
             {
-                var now = engine.NowMs;
+                var now = owner.Context.NowMs;
                 if (_finished || _ended.IsCancellationRequested || now >= _deadlineMs)
                 {
                     _finished = true;
@@ -103,17 +111,17 @@ public sealed partial class StreamEngine
                 if (_endNext)
                 {
                     _finished = true;
-                    return new SubscriptionEvent([], null, 0, Children(stream, _shard));
+                    return new SubscriptionEvent([], null, 0, DataPlane.Children(stream, _shard));
                 }
 
                 // With shard limits on, each consumer gets its own 2 MiB/s per shard: pace the pushes.
-                var budget = engine.LimitsOn(stream) ? _shard.Budget(engine._time).Consumer(Key.ConsumerArn) : null;
+                var budget = owner.Data.LimitsOn(stream) ? _shard.Budget(owner.Context.Time).Consumer(Key.ConsumerArn) : null;
                 if (budget?.TimeUntilPositive() is { } pause && pause > TimeSpan.Zero)
                 {
-                    await Quiet(Task.Delay(pause, engine._time, linked.Token)).ConfigureAwait(false);
+                    await Quiet(Task.Delay(pause, owner.Context.Time, linked.Token)).ConfigureAwait(false);
                     continue; // re-check the end conditions after the pause
                 }
-                var heartbeat = TimeSpan.FromMilliseconds(Math.Min(engine._options.SubscriptionHeartbeat.TotalMilliseconds, Math.Max(0, _deadlineMs - now)));
+                var heartbeat = TimeSpan.FromMilliseconds(Math.Min(owner.Context.Options.SubscriptionHeartbeat.TotalMilliseconds, Math.Max(0, _deadlineMs - now)));
                 ShardBatch batch;
                 try
                 {
@@ -140,7 +148,7 @@ public sealed partial class StreamEngine
                     return new SubscriptionEvent(batch.Records, _continuation, batch.MillisBehindLatest, null) { Lease = batch.TakeLease() };
                 batch.Dispose();
                 // Idle for a heartbeat's time: say so, naming the last record seen (or the one before the position).
-                if (!_ended.IsCancellationRequested && engine.NowMs < _deadlineMs)
+                if (!_ended.IsCancellationRequested && owner.Context.NowMs < _deadlineMs)
                     return new SubscriptionEvent([], _continuation ?? _shard.SequenceNumberAt(reader.Offset - 1, _shard.SeqEpochSeconds * 1000), 0, null);
             }
         }
@@ -155,7 +163,7 @@ public sealed partial class StreamEngine
         public ValueTask DisposeAsync()
         {
             _finished = true;
-            engine.Unregister(this);
+            owner.Unregister(this);
             reader.Dispose();
             _ended.Dispose();
             return ValueTask.CompletedTask;

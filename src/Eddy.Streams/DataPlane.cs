@@ -7,15 +7,25 @@ using Microsoft.Extensions.Logging;
 
 namespace Eddy.Streams;
 
-public sealed partial class StreamEngine
+/// <summary>
+/// Records in and out: PutRecord(s) (routing, sequencing, group appends, encryption), shard iterators and GetRecords,
+/// and the batch rules every reader shares (<see cref="ReadBatchAsync"/>). Takes no lock: it reads the immutable shard
+/// arrays of <see cref="StreamState"/> and appends through each shard's log, whose single writer orders records.
+/// </summary>
+internal sealed partial class DataPlane(EngineContext context, EncryptionKeys keys) : IStreamDataPlane
 {
     private const int MaxGetRecordsBytes = 10 * 1024 * 1024;
+    private const long IteratorLifetimeMs = 300_000;
 
-    public int MaxRecordBytes(StreamRef stream) => Resolve(stream).MaxRecordKiB * 1024;
+    private string Account => context.Account;
+    private StreamTable Streams => context.Streams;
+    private long NowMs => context.NowMs;
+
+    public int MaxRecordBytes(StreamRef stream) => Streams.Resolve(stream).MaxRecordKiB * 1024;
 
     public async ValueTask<PutRecordsResult> PutRecordAsync(StreamRef stream, PutEntry entry, string? sequenceNumberForOrdering)
     {
-        var s = ResolveLive(stream);
+        var s = Streams.ResolveLive(stream);
         if (sequenceNumberForOrdering is not null && !SequenceNumberInput.TryParse(sequenceNumberForOrdering, out _))
             throw KinesisException.Invalid($"ExclusiveMinimumSequenceNumber {sequenceNumberForOrdering} used in PutRecord on stream {s.Name} under account {Account} is invalid.");
         var outcomes = new PutOutcome[1];
@@ -32,7 +42,7 @@ public sealed partial class StreamEngine
     /// </summary>
     public async ValueTask<PutRecordsResult> PutRecordsAsync(StreamRef stream, IReadOnlyList<PutEntry> entries)
     {
-        var s = ResolveLive(stream);
+        var s = Streams.ResolveLive(stream);
         var outcomes = new PutOutcome[entries.Count];
         var failed = await AppendAsync(s, entries, outcomes).ConfigureAwait(false);
         if (failed == entries.Count && Array.Exists(outcomes, o => o.ErrorCode == nameof(ErrorCode.InternalFailure)))
@@ -60,7 +70,7 @@ public sealed partial class StreamEngine
             foreach (var i in pending)
             {
                 var shard = StreamState.Route(open, entries[i].HashKey);
-                if (limited && !shard.Budget(_time).TryWrite(entries[i].Data.Length + entries[i].PartitionKey.Length))
+                if (limited && !shard.Budget(context.Time).TryWrite(entries[i].Data.Length + entries[i].PartitionKey.Length))
                 {
                     outcomes[i] = new PutOutcome(null, null, nameof(ErrorCode.ProvisionedThroughputExceededException), ShardRateExceeded(s, shard));
                     failed++;
@@ -70,7 +80,7 @@ public sealed partial class StreamEngine
                 list.Add(i);
             }
             pending.Clear();
-            var encrypted = SealingKeyFor(s);
+            var encrypted = keys.SealingKeyFor(s);
             var tasks = new List<Task<int>>(groups.Count);
             foreach (var (shard, indices) in groups) tasks.Add(AppendGroupAsync(shard, entries, indices, encrypted, outcomes));
             var results = await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -88,14 +98,14 @@ public sealed partial class StreamEngine
     }
 
     /// <summary>Whether AWS's per-shard throughput limits apply to this stream (server option, or the stream's tag).</summary>
-    private bool LimitsOn(StreamState s) => s.ShardLimitsTag switch
+    public bool LimitsOn(StreamState s) => s.ShardLimitsTag switch
     {
         "aws" => true,
         "off" => false,
-        _ => _options.ShardLimits,
+        _ => context.Options.ShardLimits,
     };
 
-    private string ShardRateExceeded(StreamState s, ShardState shard) => $"Rate exceeded for shard {shard.Id} in stream {s.Name} under account {Account}.";
+    public string ShardRateExceeded(StreamState s, ShardState shard) => $"Rate exceeded for shard {shard.Id} in stream {s.Name} under account {Account}.";
 
     /// <summary>Appends one shard's group; with <paramref name="encrypted"/> set, every payload is sealed (version 2)
     /// under a data key of its own for this group (docs/formats/record-payload.md). Returns -1 when the shard was closed
@@ -129,7 +139,7 @@ public sealed partial class StreamEngine
             }
             catch (IOException e)
             {
-                if (Interlocked.Exchange(ref _writesFailing, 1) == 0) LogWritesFailing(_logger, shard.Log.Id, e.Message);
+                if (Interlocked.Exchange(ref _writesFailing, 1) == 0) LogWritesFailing(context.Logger, shard.Log.Id, e.Message);
                 foreach (var i in indices)
                     outcomes[i] = new PutOutcome(null, null, nameof(ErrorCode.InternalFailure), KinesisException.InternalFailureMessage);
                 return indices.Count;
@@ -138,7 +148,7 @@ public sealed partial class StreamEngine
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
-            if (Volatile.Read(ref _writesFailing) != 0 && Interlocked.Exchange(ref _writesFailing, 0) == 1) LogWritesResumed(_logger, shard.Log.Id);
+            if (Volatile.Read(ref _writesFailing) != 0 && Interlocked.Exchange(ref _writesFailing, 0) == 1) LogWritesResumed(context.Logger, shard.Log.Id);
             for (var k = 0; k < indices.Count; k++)
                 outcomes[indices[k]] = new PutOutcome(shard.Id, shard.SequenceAt(result.FirstOffset + k, result.TimestampMs), null, null);
             shard.Meter.Add(total, indices.Count);
@@ -152,18 +162,18 @@ public sealed partial class StreamEngine
 
     public string GetShardIterator(StreamRef stream, string shardId, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp)
     {
-        var index = ParseShardId(stream, shardId);
-        var s = TryResolve(stream, out var name) ?? throw ShardMissing(index, name);
+        var index = Streams.ParseShardId(stream, shardId);
+        var s = Streams.TryResolve(stream, out var name) ?? throw Streams.ShardMissing(index, name);
         if (s.Status is not (StreamStatus.Active or StreamStatus.Updating)) throw KinesisException.StreamNotFound(s.Name, Account);
-        var shard = ResolveShard(s, index, forIterator: true);
-        if (LimitsOn(s) && shard.IsOpen && !shard.Budget(_time).TryGetIterator())
+        var shard = Streams.ResolveShard(s, index, forIterator: true);
+        if (LimitsOn(s) && shard.IsOpen && !shard.Budget(context.Time).TryGetIterator())
             throw new KinesisException(ErrorCode.ProvisionedThroughputExceededException, ShardRateExceeded(s, shard));
         var offset = StartOffset(s, shard, type, startingSequenceNumber, timestamp, "GetShardIterator");
-        return _iterators.Encode(new IteratorPosition(s.Id, s.Name, shard.Index, offset, NowMs));
+        return context.Iterators.Encode(new IteratorPosition(s.Id, s.Name, shard.Index, offset, NowMs));
     }
 
     /// <summary>The offset a starting position designates (GetShardIterator and SubscribeToShard share the rules).</summary>
-    private long StartOffset(StreamState s, ShardState shard, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp, string operation)
+    public long StartOffset(StreamState s, ShardState shard, ShardIteratorType type, string? startingSequenceNumber, DateTimeOffset? timestamp, string operation)
     {
         var wire = type switch
         {
@@ -219,37 +229,37 @@ public sealed partial class StreamEngine
 
     public async ValueTask<GetRecordsResult> GetRecordsAsync(string shardIterator, int? limit, StreamRef stream)
     {
-        if (!_iterators.TryDecode(shardIterator, out var position)) throw KinesisException.Invalid("Invalid ShardIterator.");
+        if (!context.Iterators.TryDecode(shardIterator, out var position)) throw KinesisException.Invalid("Invalid ShardIterator.");
         var now = NowMs;
         if (now - position.IssuedMs > IteratorLifetimeMs)
             throw new KinesisException(ErrorCode.ExpiredIteratorException,
                 $"Iterator expired. The iterator was created at time {JavaDate(position.IssuedMs)} while right now it is {JavaDate(now)} " +
                 $"which is further in the future than the tolerated delay of {IteratorLifetimeMs} milliseconds.");
         // A deleted (or deleted and re-created) stream answers like a missing shard, naming the stream the iterator read.
-        if (!_byId.TryGetValue(position.StreamId, out var s) || s.Status is not (StreamStatus.Active or StreamStatus.Updating))
-            throw ShardMissing(position.ShardIndex, position.StreamName);
-        if ((stream.Name ?? stream.Arn) is not null && !ReferenceEquals(Resolve(stream), s))
+        if (Streams.FindById(position.StreamId) is not { } s || s.Status is not (StreamStatus.Active or StreamStatus.Updating))
+            throw Streams.ShardMissing(position.ShardIndex, position.StreamName);
+        if ((stream.Name ?? stream.Arn) is not null && !ReferenceEquals(Streams.Resolve(stream), s))
             throw KinesisException.Invalid("Invalid ShardIterator.");
         var shard = s.FindShard(position.ShardIndex);
-        if (shard is null || IsExpired(s, shard)) throw ShardMissing(position.ShardIndex, s.Name);
+        if (shard is null || Streams.IsExpired(s, shard)) throw Streams.ShardMissing(position.ShardIndex, s.Name);
 
-        var budget = LimitsOn(s) ? shard.Budget(_time) : null;
+        var budget = LimitsOn(s) ? shard.Budget(context.Time) : null;
         if (budget is not null && !budget.TryRead())
             throw new KinesisException(ErrorCode.ProvisionedThroughputExceededException, ShardRateExceeded(s, shard));
         var batch = await ReadBatchAsync(s, shard, position.Offset, limit ?? 10_000, MaxGetRecordsBytes, now).ConfigureAwait(false);
         budget?.Read(batch.Records.Sum(r => (long)r.Data.Length + r.PartitionKey.Length));
         if (batch.ShardEnded)
             return new GetRecordsResult(batch.Records, null, 0, Children(s, shard)) { Lease = batch.Lease };
-        return new GetRecordsResult(batch.Records, _iterators.Encode(new IteratorPosition(s.Id, s.Name, shard.Index, batch.NextOffset, now)), batch.MillisBehind, null) { Lease = batch.Lease };
+        return new GetRecordsResult(batch.Records, context.Iterators.Encode(new IteratorPosition(s.Id, s.Name, shard.Index, batch.NextOffset, now)), batch.MillisBehind, null) { Lease = batch.Lease };
     }
 
     public string? StreamArnOfIterator(string shardIterator) =>
-        _iterators.TryDecode(shardIterator, out var position) ? StreamArn(position.StreamName) : null;
+        context.Iterators.TryDecode(shardIterator, out var position) ? Streams.StreamArn(position.StreamName) : null;
 
     /// <summary>Records read from one shard for GetRecords or a push event: retention applied, payloads decoded.</summary>
-    private readonly record struct Batch(List<ReadRecord> Records, long NextOffset, long MillisBehind, bool ShardEnded, IDisposable Lease);
+    public readonly record struct Batch(List<ReadRecord> Records, long NextOffset, long MillisBehind, bool ShardEnded, IDisposable Lease);
 
-    private async ValueTask<Batch> ReadBatchAsync(StreamState s, ShardState shard, long offset, int limit, long maxBytes, long now)
+    public async ValueTask<Batch> ReadBatchAsync(StreamState s, ShardState shard, long offset, int limit, long maxBytes, long now)
     {
         var closed = shard.IsEnded; // read before the log so the end offset is final and the children are listed
         var read = await shard.Log.ReadAsync(offset, limit, maxBytes).ConfigureAwait(false);
@@ -274,7 +284,7 @@ public sealed partial class StreamEngine
                         foreach (var x in read.Records)
                             if (RecordPayload.IsSealed(x.Payload.Span, out var n)) sum += n;
                         plain = GC.AllocateUninitializedArray<byte>(sum);
-                        opener = new RecordCipher.Opener(_keys, s.Id, shard.Index);
+                        opener = keys.Opener(s.Id, shard.Index);
                     }
                     if (!RecordPayload.TryOpen(r.Payload.Span, plain.AsMemory(plainAt, plainBytes), opener!, out key, out data)) continue;
                     plainAt += plainBytes;
@@ -300,7 +310,7 @@ public sealed partial class StreamEngine
         }
     }
 
-    private static List<ChildShardView> Children(StreamState s, ShardState parent) =>
+    public static List<ChildShardView> Children(StreamState s, ShardState parent) =>
         [.. s.Shards.Where(c => c.Parent == parent.Index || c.AdjacentParent == parent.Index)
             .Select(c => new ChildShardView(c.Id,
                 c.AdjacentParent is { } a ? [ShardId.Format(c.Parent!.Value), ShardId.Format(a)] : [ShardId.Format(c.Parent!.Value)],
