@@ -1,0 +1,109 @@
+namespace Eddy.Core.Objects;
+
+/// <summary>
+/// A bucket store with S3's semantics: buckets hold objects under arbitrary keys, an object is written whole and
+/// replaced whole. Firehose delivers into it; the S3 API serves it. Implementations: the embedded store under
+/// <c>&lt;data-dir&gt;/s3/</c> and any external S3-compatible endpoint (through AWSSDK.S3).
+/// </summary>
+/// <remarks>
+/// <para><b>Threading.</b> Every member is safe to call concurrently from any thread. Two writes of one key race;
+/// the last to finish wins, and a reader sees one of the two objects whole, never a mix.</para>
+/// <para><b>Durability.</b> <see cref="PutObjectAsync"/> completes only once the object is durable: after a crash
+/// (even <c>kill -9</c>) a key whose put completed holds that object, and a key whose put did not complete holds
+/// the previous object or none. A bucket made by <see cref="CreateBucketAsync"/> survives a crash likewise.</para>
+/// <para><b>Ownership.</b> <see cref="PutObjectAsync"/> reads <c>content</c> to its end and does not dispose it.
+/// The stream of an <see cref="ObjectContent"/> belongs to the caller, who disposes it.</para>
+/// <para><b>Cancellation.</b> A cancelled put leaves the key as it was; a cancelled read only stops the reading.</para>
+/// <para><b>Failure.</b> Errors a client should see are <see cref="ObjectStoreException"/>s carrying S3's error
+/// code and status (<c>NoSuchBucket</c> 404, <c>NoSuchKey</c> 404, <c>BucketAlreadyOwnedByYou</c> 409,
+/// <c>BucketNotEmpty</c> 409, <c>InvalidBucketName</c> 400, <c>InvalidRange</c> 416, ...); an I/O or network
+/// failure surfaces as whatever the implementation met (<see cref="IOException"/>, <c>HttpRequestException</c>), and
+/// callers that deliver data retry it.</para>
+/// </remarks>
+public interface IObjectStore
+{
+    /// <summary>Every bucket, ordered by name.</summary>
+    Task<IReadOnlyList<BucketInfo>> ListBucketsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Makes a bucket. <c>BucketAlreadyOwnedByYou</c> when it exists, <c>InvalidBucketName</c> when the
+    /// name breaks S3's naming rules (3–63 characters of lowercase letters, digits, '.' and '-').</summary>
+    Task CreateBucketAsync(string bucket, CancellationToken cancellationToken);
+
+    /// <summary>Whether the bucket exists.</summary>
+    Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken);
+
+    /// <summary>Removes an empty bucket. <c>NoSuchBucket</c>, <c>BucketNotEmpty</c>.</summary>
+    Task DeleteBucketAsync(string bucket, CancellationToken cancellationToken);
+
+    /// <summary>Writes an object whole, replacing any object under the key; completes once it is durable.
+    /// <c>NoSuchBucket</c> when the bucket does not exist.</summary>
+    Task<ObjectInfo> PutObjectAsync(string bucket, string key, Stream content, ObjectWrite write, CancellationToken cancellationToken);
+
+    /// <summary>The object's metadata, or null when there is no such key. <c>NoSuchBucket</c>.</summary>
+    Task<ObjectInfo?> HeadObjectAsync(string bucket, string key, CancellationToken cancellationToken);
+
+    /// <summary>The object (or the inclusive byte range of it), or null when there is no such key.
+    /// <c>NoSuchBucket</c>; <c>InvalidRange</c> when the range starts past the end.</summary>
+    Task<ObjectContent?> GetObjectAsync(string bucket, string key, ByteRange? range, CancellationToken cancellationToken);
+
+    /// <summary>Removes the object; no error when there is none (as S3). <c>NoSuchBucket</c>.</summary>
+    Task DeleteObjectAsync(string bucket, string key, CancellationToken cancellationToken);
+
+    /// <summary>One page of keys in UTF-8 binary order, as ListObjectsV2: keys after <c>startAfter</c> (exclusive)
+    /// that begin with <c>prefix</c>, rolled up at the first <c>delimiter</c> after the prefix into common
+    /// prefixes, at most <c>maxKeys</c> entries (keys plus common prefixes). <c>NoSuchBucket</c>.</summary>
+    Task<ObjectListing> ListObjectsAsync(string bucket, string? prefix, string? delimiter, string? startAfter, int maxKeys, CancellationToken cancellationToken);
+}
+
+/// <summary>A bucket and when it was made.</summary>
+public sealed record BucketInfo(string Name, DateTimeOffset CreationDate);
+
+/// <summary>What a writer says of an object besides its bytes.</summary>
+/// <param name="ContentType">The MIME type, or null for <c>binary/octet-stream</c>.</param>
+/// <param name="ContentEncoding">E.g. <c>gzip</c>, or null.</param>
+/// <param name="UserMetadata">The <c>x-amz-meta-*</c> pairs (names without the prefix), or null.</param>
+public sealed record ObjectWrite(string? ContentType = null, string? ContentEncoding = null, IReadOnlyDictionary<string, string>? UserMetadata = null)
+{
+    public static readonly ObjectWrite Default = new();
+}
+
+/// <summary>An object's metadata. <c>ETag</c> is S3's: the quoted hex MD5 of the content for a single-part put.</summary>
+public sealed record ObjectInfo(
+    string Key,
+    long Size,
+    string ETag,
+    DateTimeOffset LastModified,
+    string ContentType,
+    string? ContentEncoding,
+    IReadOnlyDictionary<string, string> UserMetadata);
+
+/// <summary>An inclusive byte range; <c>Last</c> null means to the end; <c>First</c> null means the last
+/// <c>Last</c> bytes (an HTTP suffix range).</summary>
+public readonly record struct ByteRange(long? First, long? Last);
+
+/// <summary>An object being read: its metadata, the bytes served (whole or the range), and where they start.</summary>
+public sealed record ObjectContent(ObjectInfo Info, Stream Content, long Offset, long Length) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}
+
+/// <summary>One page of a listing. <c>NextStartAfter</c> is where the next page starts (the last key or common
+/// prefix of this page) when <c>IsTruncated</c>.</summary>
+public sealed record ObjectListing(
+    IReadOnlyList<ObjectInfo> Objects,
+    IReadOnlyList<string> CommonPrefixes,
+    bool IsTruncated,
+    string? NextStartAfter);
+
+/// <summary>An S3-shaped error: S3's code (<c>NoSuchBucket</c>, ...), its message, its HTTP status.</summary>
+public sealed class ObjectStoreException(string code, string message, int statusCode) : ServiceException(code, message, statusCode)
+{
+    public static ObjectStoreException NoSuchBucket(string bucket) =>
+        new("NoSuchBucket", "The specified bucket does not exist", 404) { Resource = bucket };
+
+    public static ObjectStoreException NoSuchKey(string key) =>
+        new("NoSuchKey", "The specified key does not exist.", 404) { Resource = key };
+
+    /// <summary>The bucket or key the error is about (S3 puts it in the error's <c>BucketName</c> / <c>Key</c>).</summary>
+    public string? Resource { get; init; }
+}
