@@ -39,7 +39,21 @@ internal static class CatalogMigrations
                 PRIMARY KEY(consumer, stream_id, shard_idx));
             CREATE INDEX checkpoints_by_stream ON checkpoints(stream_id);
             """),
+        new("firehose", 1, FirehoseSchemaV1),
     ];
+
+    /// <summary>The Firehose area: delivery streams (configuration JSON, version, status, encryption), their tags, and
+    /// each destination's delivery checkpoint in the buffer log.</summary>
+    private const string FirehoseSchemaV1 = """
+        CREATE TABLE delivery_streams(
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, status INTEGER NOT NULL, version_id INTEGER NOT NULL,
+            created_ms INTEGER NOT NULL, updated_ms INTEGER, destination_id TEXT NOT NULL, destination TEXT NOT NULL, source TEXT,
+            encryption_status INTEGER NOT NULL, key_type TEXT, key_arn TEXT);
+        CREATE TABLE delivery_stream_tags(stream_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(stream_id, key));
+        CREATE TABLE delivery_checkpoints(
+            stream_id INTEGER NOT NULL, destination_id TEXT NOT NULL, delivered_offset INTEGER NOT NULL, pending_end INTEGER,
+            pending_key TEXT, updated_ms INTEGER NOT NULL, PRIMARY KEY(stream_id, destination_id));
+        """;
 
     /// <summary>The version every area reaches with this build.</summary>
     public static IReadOnlyDictionary<string, int> Latest { get; } =

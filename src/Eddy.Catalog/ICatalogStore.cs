@@ -24,6 +24,9 @@ public interface ICatalogStore : IAsyncDisposable
     /// (the port is <see cref="ICheckpointStore"/> in Eddy.Core).</summary>
     ICheckpointStore Checkpoints { get; }
 
+    /// <summary>Firehose: delivery streams and their delivery checkpoints.</summary>
+    IFirehoseCatalog Firehose { get; }
+
     /// <summary>Small named settings (keys, counters, account settings).</summary>
     IMetaStore Meta { get; }
 }

@@ -14,6 +14,8 @@ public class PersistedEnumTests
         { typeof(StreamStatus), "Creating=0 Deleting=1 Active=2 Updating=3" },
         { typeof(StreamMode), "Provisioned=0 OnDemand=1" },
         { typeof(ConsumerStatus), "Creating=0 Deleting=1 Active=2" },
+        { typeof(Eddy.Core.Firehose.DeliveryStreamStatus), "Creating=0 Active=1 Deleting=2 CreatingFailed=3 DeletingFailed=4" },
+        { typeof(Eddy.Core.Firehose.DeliveryEncryptionStatus), "Disabled=0 Enabling=1 Enabled=2 Disabling=3 EnablingFailed=4 DisablingFailed=5" },
         { typeof(EventHeaderType), "BoolTrue=0 BoolFalse=1 Byte=2 Int16=3 Int32=4 Int64=5 ByteArray=6 String=7 Timestamp=8 Uuid=9" },
     };
 
