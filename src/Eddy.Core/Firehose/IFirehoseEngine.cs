@@ -43,7 +43,7 @@ public interface IFirehoseEngine
 
     /// <summary>Appends the records to the delivery stream's buffer; completes when they are durable. InvalidArgument
     /// for a stream-sourced delivery stream; ResourceNotFound for an unknown or not ACTIVE one.</summary>
-    ValueTask<PutRecordsResult> PutRecordsAsync(string name, IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default);
+    ValueTask<FirehosePutResult> PutRecordsAsync(string name, IReadOnlyList<ReadOnlyMemory<byte>> records, CancellationToken cancellationToken = default);
 
     /// <summary>Changes the destination (merge for the same type, replace for another), VersionId + 1.
     /// ConcurrentModification for a stale <paramref name="currentVersionId"/>; InvalidArgument for an unknown
@@ -161,4 +161,4 @@ public sealed record DeliveryStreamList(IReadOnlyList<string> Names, bool HasMor
 public sealed record TagList(IReadOnlyList<KeyValuePair<string, string>> Tags, bool HasMore);
 
 /// <summary>What a put acknowledged: one opaque record id per record, in order; whether they were encrypted.</summary>
-public sealed record PutRecordsResult(IReadOnlyList<string> RecordIds, bool Encrypted);
+public sealed record FirehosePutResult(IReadOnlyList<string> RecordIds, bool Encrypted);

@@ -1,0 +1,332 @@
+using System.Text.Json;
+using Eddy.Catalog;
+using Eddy.Core.Firehose;
+using Eddy.Core.Objects;
+using Eddy.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Eddy.Firehose;
+
+/// <summary>
+/// Delivers one delivery stream's buffer log to its S3 destination: records are read from the log after the
+/// destination's checkpoint and flushed as one object when the buffer reaches <c>SizeInMBs</c> or the oldest buffered
+/// record is <c>IntervalInSeconds</c> old, whichever comes first.
+/// </summary>
+/// <remarks>
+/// <para><b>Exactly once.</b> A flush is one range of log offsets [from, end). Before its object is written the range
+/// and the object's key go into the checkpoint (the pending flush); after the object is durable the checkpoint moves
+/// to <c>end</c>. A crash in between redoes the same range under the same key after the restart (an overwrite), so no
+/// acknowledged record is lost and none is delivered twice.</para>
+/// <para><b>Failure.</b> A failed put (bucket missing, I/O) is retried with exponential backoff (the options' initial
+/// and maximum delay) until it succeeds or the loop stops; the buffer keeps the records meanwhile.</para>
+/// <para><b>Threading.</b> One task per delivery stream; <see cref="StopAsync"/> may be called from any thread once.</para>
+/// </remarks>
+internal sealed partial class DeliveryLoop : IAsyncDisposable
+{
+    private readonly DeliveryStream _stream;
+    private readonly IObjectStore _objects;
+    private readonly IFirehoseCatalog _catalog;
+    private readonly IFirehoseProcessor? _processor;
+    private readonly FirehoseOptions _options;
+    private readonly DeliveryCheckpoint? _checkpoint;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _drain = new();
+    private Task _run = Task.CompletedTask;
+
+    public DeliveryLoop(DeliveryStream stream, IObjectStore objects, IFirehoseCatalog catalog, IFirehoseProcessor? processor, FirehoseOptions options, DeliveryCheckpoint? checkpoint)
+    {
+        _stream = stream;
+        _objects = objects;
+        _catalog = catalog;
+        _processor = processor;
+        _options = options;
+        _checkpoint = checkpoint;
+    }
+
+    private TimeProvider Time => _options.Time;
+
+    public void Start() => _run = Task.Run(RunAsync);
+
+    /// <summary>Stops the loop: with <paramref name="flush"/>, what is buffered is flushed first (one attempt per
+    /// flush; what cannot be delivered now stays in the buffer for the next start).</summary>
+    public async Task StopAsync(bool flush)
+    {
+        if (flush)
+        {
+            await _drain.CancelAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+        await _run.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(flush: false).ConfigureAwait(false);
+        _stop.Dispose();
+        _drain.Dispose();
+    }
+
+    private bool Draining => _drain.IsCancellationRequested;
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            var delivered = Math.Max(_checkpoint?.DeliveredOffset ?? 0, 0);
+            if (_checkpoint is { PendingEndOffset: { } pendingEnd, PendingKey: { } pendingKey })
+            {
+                var records = await ReadRangeAsync(delivered, pendingEnd).ConfigureAwait(false);
+                if (!await FlushAsync(delivered, pendingEnd, records, pendingKey).ConfigureAwait(false))
+                {
+                    return;
+                }
+                delivered = pendingEnd;
+            }
+            await LoopAsync(delivered).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+            // the buffer log was deleted with its delivery stream
+        }
+        catch (Exception e)
+        {
+            LogLoopFailed(_options.Logger, _stream.Record.Name, e);
+        }
+    }
+
+    private async Task LoopAsync(long delivered)
+    {
+        var log = _stream.Log;
+        var pending = new List<Buffered>();
+        long pendingBytes = 0;
+        var next = delivered;
+        while (!_stop.IsCancellationRequested)
+        {
+            var s3 = _stream.Destination.S3;
+            if (s3 is null)
+            {
+                // A destination Eddy does not deliver to yet: the records stay in the buffer.
+                await Task.Delay(Timeout.Infinite, _stop.Token).WaitAsync(_drain.Token).ConfigureAwait(false);
+                return;
+            }
+            if (log.EndOffset > next && pendingBytes < s3.SizeBytes)
+            {
+                using var read = await log.ReadAsync(next, 10_000, s3.SizeBytes - pendingBytes).ConfigureAwait(false);
+                foreach (var r in read.Records)
+                {
+                    pending.Add(new Buffered(r.Offset, r.TimestampMs, r.Payload.ToArray()));
+                    pendingBytes += r.Payload.Length;
+                }
+                next = read.NextOffset;
+                _stream.Counters.OldestUndelivered(pending.Count > 0 ? pending[0].ArrivalMs : 0);
+                continue;
+            }
+            if (pending.Count > 0)
+            {
+                var deadline = DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + s3.Interval;
+                if (pendingBytes >= s3.SizeBytes || Draining || Time.GetUtcNow() >= deadline)
+                {
+                    if (!await FlushAsync(pending[0].Offset, next, pending, null).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                    pending = [];
+                    pendingBytes = 0;
+                    _stream.Counters.OldestUndelivered(0);
+                    continue;
+                }
+            }
+            else if (Draining)
+            {
+                return;
+            }
+            await WaitAsync(next, pending.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + s3.Interval : null,
+                waitForData: pendingBytes < s3.SizeBytes).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for a record at <paramref name="next"/>, the flush deadline, a drain or a stop, whichever first.</summary>
+    private async Task WaitAsync(long next, DateTimeOffset? deadline, bool waitForData)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _drain.Token);
+        var waits = new List<Task> { Task.Delay(Timeout.InfiniteTimeSpan, wake.Token) };
+        if (waitForData)
+        {
+            waits.Add(_stream.Log.WaitForDataAsync(next, wake.Token));
+        }
+        if (deadline is { } at)
+        {
+            var delay = at - Time.GetUtcNow();
+            waits.Add(delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, Time, wake.Token));
+        }
+        var first = await Task.WhenAny(waits).ConfigureAwait(false);
+        await wake.CancelAsync().ConfigureAwait(false);
+        if (first.IsFaulted)
+        {
+            await first.ConfigureAwait(false); // the log was deleted: ObjectDisposedException ends the loop
+        }
+        _stop.Token.ThrowIfCancellationRequested();
+    }
+
+    private async Task<List<Buffered>> ReadRangeAsync(long from, long end)
+    {
+        var records = new List<Buffered>();
+        var next = from;
+        while (next < end)
+        {
+            using var read = await _stream.Log.ReadAsync(next, (int)Math.Min(10_000, end - next), long.MaxValue).ConfigureAwait(false);
+            if (read.Records.Count == 0)
+            {
+                break;
+            }
+            foreach (var r in read.Records.Where(r => r.Offset < end))
+            {
+                records.Add(new Buffered(r.Offset, r.TimestampMs, r.Payload.ToArray()));
+            }
+            next = read.NextOffset;
+        }
+        return records;
+    }
+
+    /// <summary>Delivers [from, end): pending flush recorded, processing, the object put (retried), the error output,
+    /// the checkpoint moved. False when the loop stopped (or, draining, the destination failed) before it was done.</summary>
+    private async Task<bool> FlushAsync(long from, long end, List<Buffered> records, string? key)
+    {
+        if (records.Count == 0)
+        {
+            return true;
+        }
+        var s3 = _stream.Destination.S3!;
+        var record = _stream.Record;
+        var oldest = DateTimeOffset.FromUnixTimeMilliseconds(records[0].ArrivalMs);
+        var identity = $"{record.Id}:{from}:{end}";
+        var extension = ObjectKeys.Extension(s3.Compression, s3.FileExtension);
+        key ??= ObjectKeys.ObjectKey(s3.Prefix, record.Name, record.VersionId, oldest, identity, extension);
+        await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, from, end, key, Now), CancellationToken.None).ConfigureAwait(false);
+
+        var (delivered, failed) = await ProcessAsync(s3, records).ConfigureAwait(false);
+        long bytes = 0;
+        if (delivered.Count > 0)
+        {
+            var body = Concat(delivered.Select(d => d.Data));
+            bytes = body.Length;
+            var name = key[(key.LastIndexOf('/') + 1)..];
+            var content = Compression.Compress(s3.Compression, body, extension.Length > 0 && name.EndsWith(extension, StringComparison.Ordinal) ? name[..^extension.Length] : name);
+            if (!await PutWithRetriesAsync(s3.Bucket, key, content).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        if (failed.Count > 0)
+        {
+            var errorKey = ObjectKeys.ErrorKey(s3.Prefix, s3.ErrorOutputPrefix, "processing-failed", record.Name, record.VersionId, oldest, identity);
+            if (!await PutWithRetriesAsync(s3.Bucket, errorKey, ErrorRecords(failed)).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, end, null, null, Now), CancellationToken.None).ConfigureAwait(false);
+        _stream.Counters.Delivered(delivered.Count, bytes, delivered.Count > 0 ? 1 : 0, failed.Count);
+        await _stream.Log.TrimAsync(records[^1].ArrivalMs).ConfigureAwait(false);
+        return true;
+    }
+
+    private long Now => Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The processing step (identity without a processor or with processing off).</summary>
+    private async Task<(IReadOnlyList<ProcessedRecord> Delivered, IReadOnlyList<FailedRecord> Failed)> ProcessAsync(S3Settings s3, List<Buffered> records)
+    {
+        if (_processor is null || s3.Processing is null)
+        {
+            return ([.. records.Select(r => new ProcessedRecord(RecordId(r.Offset), r.ArrivalMs, r.Data))], []);
+        }
+        var record = _stream.Record;
+        var context = new ProcessingContext(record.Name, _stream.Arn, s3.Processing.ToJsonString(), null);
+        var result = await _processor.ProcessAsync(context, [.. records.Select(r => new FirehoseRecord(RecordId(r.Offset), r.ArrivalMs, r.Data))], _stop.Token).ConfigureAwait(false);
+        return (result.Delivered, result.Failed);
+    }
+
+    private string RecordId(long offset) => FirehoseEngine.RecordId(_stream.Record.Id, offset);
+
+    private async Task<bool> PutWithRetriesAsync(string bucket, string key, byte[] content)
+    {
+        var delay = _options.RetryInitialDelay;
+        while (true)
+        {
+            _stop.Token.ThrowIfCancellationRequested();
+            try
+            {
+                using var body = new MemoryStream(content, writable: false);
+                await _objects.PutObjectAsync(bucket, key, body, ObjectWrite.Default, _stop.Token).ConfigureAwait(false);
+                _stream.Counters.Attempt(succeeded: true);
+                return true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
+            {
+                var retryAt = Time.GetUtcNow() + delay;
+                _stream.Counters.Attempt(succeeded: false);
+                LogDeliveryFailed(_options.Logger, _stream.Record.Name, bucket, key, delay, e);
+                if (Draining)
+                {
+                    return false;
+                }
+                using var wake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _drain.Token);
+                var wait = retryAt - Time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, Time, wake.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+            }
+        }
+    }
+
+    private static byte[] Concat(IEnumerable<ReadOnlyMemory<byte>> parts)
+    {
+        var list = parts.ToList();
+        var output = new byte[list.Sum(p => (long)p.Length)];
+        var at = 0;
+        foreach (var p in list)
+        {
+            p.Span.CopyTo(output.AsSpan(at));
+            at += p.Length;
+        }
+        return output;
+    }
+
+    /// <summary>processing-failed records, one JSON object per line (shared/specs/firehose.md §6.3).</summary>
+    private byte[] ErrorRecords(IReadOnlyList<FailedRecord> failed)
+    {
+        using var output = new MemoryStream();
+        foreach (var f in failed)
+        {
+            using (var w = new Utf8JsonWriter(output))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("attemptsMade", 1);
+                w.WriteNumber("arrivalTimestamp", f.Record.ArrivalMs);
+                w.WriteString("errorCode", f.ErrorCode);
+                w.WriteString("errorMessage", f.ErrorMessage);
+                w.WriteNumber("attemptEndingTimestamp", Now);
+                w.WriteBase64String("rawData", f.Record.Data.Span);
+                w.WriteEndObject();
+            }
+            output.Write("\n"u8);
+        }
+        return output.ToArray();
+    }
+
+    private sealed record Buffered(long Offset, long ArrivalMs, byte[] Data);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery stream {Name}: putting s3://{Bucket}/{Key} failed; retrying in {Delay}")]
+    private static partial void LogDeliveryFailed(ILogger logger, string name, string bucket, string key, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Delivery stream {Name}: the delivery loop failed and stopped; a restart resumes it")]
+    private static partial void LogLoopFailed(ILogger logger, string name, Exception exception);
+}
