@@ -19,6 +19,8 @@ internal sealed class DeliveryCounters(string name)
     private long _deliveryPuts;
     private long _processingFailed;
     private long _oldestUndeliveredMs;
+    private readonly long[] _ages = new long[4096];
+    private long _flushes;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string Name { get; } = name;
@@ -41,8 +43,13 @@ internal sealed class DeliveryCounters(string name)
         Pulse();
     }
 
-    public void Delivered(long records, long bytes, int objects, long processingFailed)
+    /// <summary>A flush is durable; <paramref name="oldestAgeMs"/> is its oldest record's age then.</summary>
+    public void Delivered(long records, long bytes, int objects, long processingFailed, long oldestAgeMs)
     {
+        lock (_ages)
+        {
+            _ages[_flushes++ % _ages.Length] = oldestAgeMs;
+        }
         Interlocked.Add(ref _deliveryRecords, records);
         Interlocked.Add(ref _deliveryBytes, bytes);
         Interlocked.Add(ref _deliveryObjects, objects);
@@ -59,7 +66,22 @@ internal sealed class DeliveryCounters(string name)
         return new DeliveryStreamMetrics(Name, Interlocked.Read(ref _incomingRecords), Interlocked.Read(ref _incomingBytes),
             Interlocked.Read(ref _incomingPuts), Interlocked.Read(ref _deliveryRecords), Interlocked.Read(ref _deliveryBytes),
             Interlocked.Read(ref _deliveryObjects), Interlocked.Read(ref _deliveryAttempts), Interlocked.Read(ref _deliveryPuts),
-            oldest == 0 ? 0 : Math.Max(0, (nowMs - oldest) / 1000.0), Interlocked.Read(ref _processingFailed));
+            oldest == 0 ? 0 : Math.Max(0, (nowMs - oldest) / 1000.0), Interlocked.Read(ref _processingFailed), Percentile(0.50), Percentile(0.99));
+    }
+
+    private double Percentile(double p)
+    {
+        long[] ages;
+        lock (_ages)
+        {
+            ages = [.. _ages.Take((int)Math.Min(_flushes, _ages.Length))];
+        }
+        if (ages.Length == 0)
+        {
+            return 0;
+        }
+        Array.Sort(ages);
+        return ages[(int)Math.Min(ages.Length - 1, Math.Ceiling(p * ages.Length) - 1)] / 1000.0;
     }
 
     /// <summary>Completes once <paramref name="condition"/> holds for a snapshot (checked after every change).</summary>

@@ -232,7 +232,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             }
         }
         await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, end, null, null, Now), CancellationToken.None).ConfigureAwait(false);
-        _stream.Counters.Delivered(delivered.Count, bytes, delivered.Count > 0 ? 1 : 0, failed.Count);
+        _stream.Counters.Delivered(delivered.Count, bytes, delivered.Count > 0 ? 1 : 0, failed.Count, Now - records[0].ArrivalMs);
         await _stream.Log.TrimAsync(records[^1].ArrivalMs).ConfigureAwait(false);
         return true;
     }

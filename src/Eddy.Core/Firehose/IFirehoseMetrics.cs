@@ -14,7 +14,8 @@ public interface IFirehoseMetrics
 /// <summary>
 /// One delivery stream's counters. <see cref="DeliveryPuts"/> / <see cref="DeliveryAttempts"/> is
 /// <c>DeliveryToS3.Success</c>; <see cref="DataFreshnessSeconds"/> is the age of the oldest record not yet delivered
-/// (0 when none waits).
+/// (0 when none waits); <see cref="FreshnessP50Seconds"/> / <see cref="FreshnessP99Seconds"/> are percentiles, over the
+/// last flushes (up to 4096), of the oldest record's age when its object became durable.
 /// </summary>
 public sealed record DeliveryStreamMetrics(
     string DeliveryStreamName,
@@ -27,4 +28,6 @@ public sealed record DeliveryStreamMetrics(
     long DeliveryAttempts,
     long DeliveryPuts,
     double DataFreshnessSeconds,
-    long ProcessingFailedRecords);
+    long ProcessingFailedRecords,
+    double FreshnessP50Seconds,
+    double FreshnessP99Seconds);
