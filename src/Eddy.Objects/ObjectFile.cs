@@ -147,27 +147,44 @@ internal static class ObjectFile
     }
 }
 
-/// <summary>A read-only window of a file: <c>length</c> bytes from <c>offset</c>, read through the handle with
-/// positional reads. Owns the handle (disposing closes it). Not thread-safe, as any stream.</summary>
-internal sealed class FileWindowStream(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long length) : Stream
+/// <summary>The members every read-only, forward-only stream of the store shares.</summary>
+internal abstract class ReadOnlyStream : Stream
 {
-    private long _position;
-
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
 
     public override bool CanWrite => false;
 
-    public override long Length => length;
-
     public override long Position
     {
-        get => _position;
+        get => throw new NotSupportedException();
         set => throw new NotSupportedException();
     }
 
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>A read-only window of a file: <c>length</c> bytes from <c>offset</c>, read through the handle with
+/// positional reads. Owns the handle (disposing closes it). Not thread-safe, as any stream.</summary>
+internal sealed class FileWindowStream(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long length) : ReadOnlyStream
+{
+    private long _position;
+
+    public override long Length => length;
 
     public override int Read(Span<byte> buffer)
     {
@@ -194,19 +211,6 @@ internal sealed class FileWindowStream(Microsoft.Win32.SafeHandles.SafeFileHandl
         _position += read;
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
