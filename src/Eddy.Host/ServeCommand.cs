@@ -2,8 +2,13 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using Eddy.Catalog;
 using Eddy.Core;
+using Eddy.Core.Firehose;
+using Eddy.Core.Objects;
+using Eddy.Firehose;
+using Eddy.Firehose.Hosting;
 using Eddy.Server.Auth;
 using Eddy.Server;
+using Eddy.Server.Firehose;
 using Eddy.Server.Kinesis;
 using Eddy.Server.Kinesis.Limits;
 using Eddy.Storage;
@@ -28,6 +33,7 @@ internal static class ServeCommand
         var fsync = new Option<string>("--fsync") { Description = "always: fsync every group commit before acknowledging; interval: write before acknowledging, fsync every second (survives kill -9, not power loss).", DefaultValueFactory = _ => "always" };
         fsync.AcceptOnlyFromAmong("always", "interval");
         var stateDelay = new Option<int>("--state-delay-ms") { Description = "How long CREATING, UPDATING and DELETING last (0: the change is done when the call returns).", DefaultValueFactory = _ => 0 };
+        var firehoseRetryMs = new Option<int>("--firehose-retry-max-ms") { Description = "Longest wait between two attempts of a failed Firehose delivery (backoff from 1 s, doubling).", DefaultValueFactory = _ => 30_000 };
         var shardLimit = new Option<int>("--shard-limit") { Description = "Open shards allowed per account.", DefaultValueFactory = _ => 500 };
         var segmentMb = new Option<int>("--segment-mb") { Description = "Segment file size in MiB.", DefaultValueFactory = _ => 64 };
         var region = new Option<string>("--region") { Description = "Region in ARNs.", DefaultValueFactory = _ => "us-east-1" };
@@ -40,7 +46,7 @@ internal static class ServeCommand
         var tls = new TransportOptions();
         var auth = new AuthOptions();
 
-        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, shardLimits, faults, segmentMb, region, account, logLevel };
+        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, firehoseRetryMs, shardLimit, shardLimits, faults, segmentMb, region, account, logLevel };
         tls.AddTo(command);
         auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -112,12 +118,24 @@ internal static class ServeCommand
                 ShardLimits = parse.GetValue(shardLimits) == "aws",
                 Logger = logging.CreateLogger("Eddy.Streams"),
             });
+            // Firehose in the same host, after Data Streams (a Kinesis-sourced delivery stream reads its shards), on the
+            // same log store and catalog, delivering into the bucket store the S3 API serves.
+            var objects = ObjectStores.Open(directory, memory);
+            streamsBuilder.Services.AddSingleton(objects);
+            streamsBuilder.Services.AddEddyFirehose(new FirehoseOptions
+            {
+                Account = parse.GetValue(account)!,
+                Region = parse.GetValue(region)!,
+                StateDelay = TimeSpan.FromMilliseconds(parse.GetValue(stateDelay)),
+                RetryMaxDelay = TimeSpan.FromMilliseconds(Math.Max(1000, parse.GetValue(firehoseRetryMs))),
+                Logger = logging.CreateLogger("Eddy.Firehose"),
+            });
             var streams = streamsBuilder.Build();
             await using var disposeStreams = (IAsyncDisposable)streams; // the engine is asynchronously disposable
             await streams.StartAsync(cancellation).ConfigureAwait(false);
             try
             {
-                return await ServeWebAsync(parse, streams.Services.GetRequiredService<IStreamEngine>(), directory, memory, logging, cancellation).ConfigureAwait(false);
+                return await ServeWebAsync(parse, streams.Services, directory, memory, logging, cancellation).ConfigureAwait(false);
             }
             finally
             {
@@ -125,8 +143,10 @@ internal static class ServeCommand
             }
         }
 
-        async Task<int> ServeWebAsync(ParseResult parse, IStreamEngine engine, string directory, bool memory, ILoggerFactory logging, CancellationToken cancellation)
+        async Task<int> ServeWebAsync(ParseResult parse, IServiceProvider engines, string directory, bool memory, ILoggerFactory logging, CancellationToken cancellation)
         {
+            var engine = engines.GetRequiredService<IStreamEngine>();
+            var firehose = engines.GetRequiredService<FirehoseEngine>();
             var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!,
@@ -144,7 +164,8 @@ internal static class ServeCommand
             WebApplication built;
             try
             {
-                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi());
+                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi()
+                    .AddSingleton<IFirehoseEngine>(firehose).AddSingleton<IFirehoseMetrics>(firehose).AddFirehoseApi());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {

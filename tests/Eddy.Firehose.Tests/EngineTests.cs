@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Eddy.Catalog;
 using Eddy.Core.Firehose;
+using Eddy.Objects;
 using Eddy.Storage;
 using Microsoft.Extensions.Time.Testing;
 
@@ -16,10 +17,14 @@ public sealed class EngineTests : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
     private readonly MemoryLogStore _logs;
     private readonly MemoryCatalogStore _catalog = new();
-    private readonly TestObjectStore _objects = new();
+    private readonly HeldObjectStore _objects;
     private readonly List<FirehoseEngine> _engines = [];
 
-    public EngineTests() => _logs = new MemoryLogStore(_time);
+    public EngineTests()
+    {
+        _logs = new MemoryLogStore(_time);
+        _objects = new HeldObjectStore(new MemoryObjectStore(_time));
+    }
 
     public Task InitializeAsync() => _objects.CreateBucketAsync("bucket", CancellationToken.None);
 
@@ -67,11 +72,11 @@ public sealed class EngineTests : IAsyncLifetime
             await engine.PutRecordsAsync("orders", [hello]);
         }
         _time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Empty(_objects.Objects("bucket"));
+        Assert.Empty(await _objects.ReadAllAsync("bucket"));
         _time.Advance(TimeSpan.FromSeconds(1));
         await DeliveredAsync(engine, "orders", 3);
 
-        var (key, data) = Assert.Single(_objects.Objects("bucket"));
+        var (key, data) = Assert.Single(await _objects.ReadAllAsync("bucket"));
         Assert.Matches(new Regex("^2026/03/04/05/orders-1-2026-03-04-05-06-07-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"), key);
         Assert.Equal("hello\nhello\nhello\n", Encoding.ASCII.GetString(data));
         var metrics = Assert.Single(engine.Snapshot());
@@ -89,13 +94,13 @@ public sealed class EngineTests : IAsyncLifetime
             await engine.PutRecordsAsync("big", batch); // 1500 KiB in all
         }
         await DeliveredAsync(engine, "big", 1024);
-        var first = Assert.Single(_objects.Objects("bucket"));
+        var first = Assert.Single(await _objects.ReadAllAsync("bucket"));
         Assert.Equal(1024 * 1024, first.Value.Length);
 
         _time.Advance(TimeSpan.FromSeconds(900));
         await DeliveredAsync(engine, "big", 1500);
-        Assert.Equal(2, _objects.Objects("bucket").Count);
-        Assert.Equal(1500 * 1024, _objects.Objects("bucket").Values.Sum(v => v.Length));
+        Assert.Equal(2, (await _objects.ReadAllAsync("bucket")).Count);
+        Assert.Equal(1500 * 1024, (await _objects.ReadAllAsync("bucket")).Values.Sum(v => v.Length));
     }
 
     [Theory]
@@ -112,7 +117,7 @@ public sealed class EngineTests : IAsyncLifetime
         await engine.PutRecordsAsync("c", records);
         await DeliveredAsync(engine, "c", 400);
 
-        var (key, data) = Assert.Single(_objects.Objects("bucket"));
+        var (key, data) = Assert.Single(await _objects.ReadAllAsync("bucket"));
         Assert.EndsWith(extension, key, StringComparison.Ordinal);
         var expected = records.SelectMany(r => r.ToArray()).ToArray();
         Assert.Equal(expected, Compression.Decompress(compression, data));
@@ -134,7 +139,7 @@ public sealed class EngineTests : IAsyncLifetime
         await engine.PutRecordsAsync("p", Records(1, 10));
         await DeliveredAsync(engine, "p", 1);
 
-        var key = Assert.Single(_objects.Objects("bucket")).Key;
+        var key = Assert.Single(await _objects.ReadAllAsync("bucket")).Key;
         Assert.Matches(new Regex("^logs/year=2026/at=03-04T05/r=[0-9a-f-]{11}/p-1-2026-03-04-05-06-07-[0-9a-f-]{36}$"), key);
     }
 
@@ -167,7 +172,7 @@ public sealed class EngineTests : IAsyncLifetime
         await _objects.CreateBucketAsync("later", CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(2));
         await DeliveredAsync(engine, "r", 10);
-        var (_, data) = Assert.Single(_objects.Objects("later"));
+        var (_, data) = Assert.Single(await _objects.ReadAllAsync("later"));
         Assert.Equal(10 * 100, data.Length);
     }
 
@@ -190,15 +195,15 @@ public sealed class EngineTests : IAsyncLifetime
 
         var restarted = await StartAsync();
         await DeliveredAsync(restarted, "x", 50);
-        var (key, data) = Assert.Single(_objects.Objects("bucket"));
+        var (key, data) = Assert.Single(await _objects.ReadAllAsync("bucket"));
         Assert.Equal(firstKey, key);
         Assert.Equal(records.SelectMany(r => r.ToArray()).ToArray(), data);
         Assert.Equal(2, _objects.Puts);
 
         await restarted.PutRecordsAsync("x", Records(5, 10));
         await DeliveredAsync(restarted, "x", 55);
-        Assert.Equal(2, _objects.Objects("bucket").Count);
-        Assert.Equal(50 * 200 + 5 * 10, _objects.Objects("bucket").Values.Sum(v => v.Length));
+        Assert.Equal(2, (await _objects.ReadAllAsync("bucket")).Count);
+        Assert.Equal(50 * 200 + 5 * 10, (await _objects.ReadAllAsync("bucket")).Values.Sum(v => v.Length));
     }
 
     [Fact]
@@ -207,9 +212,9 @@ public sealed class EngineTests : IAsyncLifetime
         var engine = await StartAsync();
         await CreateAsync(engine, "s", S3(intervalSeconds: 900, sizeMb: 128));
         await engine.PutRecordsAsync("s", Records(7, 10));
-        Assert.Empty(_objects.Objects("bucket"));
+        Assert.Empty(await _objects.ReadAllAsync("bucket"));
         await engine.StopAsync();
-        Assert.Equal(70, Assert.Single(_objects.Objects("bucket")).Value.Length);
+        Assert.Equal(70, Assert.Single(await _objects.ReadAllAsync("bucket")).Value.Length);
     }
 
     [Fact]
@@ -231,6 +236,6 @@ public sealed class EngineTests : IAsyncLifetime
         Assert.Contains("\"CompressionFormat\":\"UNCOMPRESSED\"", view.DestinationJson, StringComparison.Ordinal);
         await engine.PutRecordsAsync("u", Records(1, 10));
         await DeliveredAsync(engine, "u", 1);
-        Assert.StartsWith("v2/2026/03/04/05/u-2-", Assert.Single(_objects.Objects("bucket")).Key, StringComparison.Ordinal);
+        Assert.StartsWith("v2/2026/03/04/05/u-2-", Assert.Single(await _objects.ReadAllAsync("bucket")).Key, StringComparison.Ordinal);
     }
 }
