@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Eddy.Catalog;
+using Eddy.Core;
 using Eddy.Core.Firehose;
 using Eddy.Core.Objects;
 using Eddy.Storage;
@@ -271,7 +272,14 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             {
                 var retryAt = Time.GetUtcNow() + delay;
                 _stream.Counters.Attempt(succeeded: false);
-                LogDeliveryFailed(_options.Logger, _stream.Record.Name, bucket, key, delay, e);
+                if (e is ServiceException or IOException)
+                {
+                    LogDeliveryFailed(_options.Logger, _stream.Record.Name, bucket, key, delay, e.Message);
+                }
+                else
+                {
+                    LogDeliveryFailedUnexpectedly(_options.Logger, _stream.Record.Name, bucket, key, delay, e);
+                }
                 if (Draining)
                 {
                     return false;
@@ -324,8 +332,11 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
 
     private sealed record Buffered(long Offset, long ArrivalMs, byte[] Data);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery stream {Name}: putting s3://{Bucket}/{Key} failed ({Error}); retrying in {Delay}")]
+    private static partial void LogDeliveryFailed(ILogger logger, string name, string bucket, string key, TimeSpan delay, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery stream {Name}: putting s3://{Bucket}/{Key} failed; retrying in {Delay}")]
-    private static partial void LogDeliveryFailed(ILogger logger, string name, string bucket, string key, TimeSpan delay, Exception exception);
+    private static partial void LogDeliveryFailedUnexpectedly(ILogger logger, string name, string bucket, string key, TimeSpan delay, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery stream {Name}: the delivery loop failed and stopped; a restart resumes it")]
     private static partial void LogLoopFailed(ILogger logger, string name, Exception exception);

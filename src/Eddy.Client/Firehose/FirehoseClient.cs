@@ -53,6 +53,17 @@ public sealed class FirehoseClient : IDisposable
         return JsonSerializer.Deserialize(response.Span, FirehoseJsonContext.Default.PutRecordBatchResponse)!.FailedPutCount;
     }
 
+    /// <summary>Eddy's per-delivery-stream counters (<c>GET /_eddy/firehose/metrics</c>, unsigned).</summary>
+    public async Task<IReadOnlyList<DeliveryStreamMetrics>> GetMetricsAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await Http.SendAsync(new EddyRequest { Method = HttpMethod.Get, Path = "/_eddy/firehose/metrics", Sign = false }, null, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccess)
+        {
+            throw response.ToException("GetFirehoseMetrics");
+        }
+        return JsonSerializer.Deserialize(response.Span, FirehoseJsonContext.Default.IReadOnlyListDeliveryStreamMetrics) ?? [];
+    }
+
     private async Task<TResponse> InvokeAsync<TRequest, TResponse>(string operation, TRequest request, JsonTypeInfo<TRequest> requestInfo, JsonTypeInfo<TResponse> responseInfo, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestInfo);

@@ -16,6 +16,7 @@ namespace Eddy.Client.Firehose;
 [JsonSerializable(typeof(DeleteDeliveryStreamResponse))]
 [JsonSerializable(typeof(PutRecordBatchRequest))]
 [JsonSerializable(typeof(PutRecordBatchResponse))]
+[JsonSerializable(typeof(IReadOnlyList<DeliveryStreamMetrics>))]
 public sealed partial class FirehoseJsonContext : JsonSerializerContext;
 
 public sealed record CreateDeliveryStreamRequest
@@ -91,4 +92,22 @@ public sealed record PutRecordBatchResponseEntry
     public string? RecordId { get; init; }
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
+}
+
+/// <summary>One delivery stream's counters as <c>/_eddy/firehose/metrics</c> gives them (Eddy's, not an AWS shape).</summary>
+public sealed record DeliveryStreamMetrics
+{
+    public required string DeliveryStreamName { get; init; }
+    public long IncomingRecords { get; init; }
+    public long IncomingBytes { get; init; }
+    public long IncomingPutRequests { get; init; }
+    public long DeliveryRecords { get; init; }
+    public long DeliveryBytes { get; init; }
+    public long DeliveryObjects { get; init; }
+    public long DeliveryAttempts { get; init; }
+    public long DeliveryPuts { get; init; }
+    public double DataFreshnessSeconds { get; init; }
+    public long ProcessingFailedRecords { get; init; }
+    public double FreshnessP50Seconds { get; init; }
+    public double FreshnessP99Seconds { get; init; }
 }
