@@ -130,7 +130,7 @@ internal sealed class Destination
         }
         else
         {
-            s3["BufferingHints"] = new JsonObject { ["SizeInMBs"] = 5, ["IntervalInSeconds"] = 300 };
+            s3["BufferingHints"] = JsonNode.Parse("""{"SizeInMBs":5,"IntervalInSeconds":300}""");
         }
         s3["CompressionFormat"] ??= "UNCOMPRESSED";
         s3["EncryptionConfiguration"] ??= new JsonObject { ["NoEncryptionConfig"] = "NoEncryption" };
@@ -190,8 +190,8 @@ internal sealed record S3Settings(
             arn[(arn.IndexOf(":::", StringComparison.Ordinal) + 3)..],
             (string?)s3["Prefix"],
             (string?)s3["ErrorOutputPrefix"],
-            (long)hints["SizeInMBs"]! * 1024 * 1024,
-            TimeSpan.FromSeconds((int)hints["IntervalInSeconds"]!),
+            hints["SizeInMBs"]!.GetValue<JsonElement>().GetInt64() * 1024 * 1024,
+            TimeSpan.FromSeconds(hints["IntervalInSeconds"]!.GetValue<JsonElement>().GetInt32()),
             (string)s3["CompressionFormat"]!,
             (string?)s3["FileExtension"],
             processing is not null && (bool?)processing["Enabled"] == true ? processing : null);

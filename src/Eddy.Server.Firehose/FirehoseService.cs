@@ -19,7 +19,7 @@ public sealed class FirehoseService(IFirehoseEngine engine) : JsonService(Servic
     {
         ArgumentNullException.ThrowIfNull(request);
         var action = Parse(request.Operation.Name);
-        using var document = await request.ReadAsync().ConfigureAwait(false);
+        using var document = await ReadAsync(request).ConfigureAwait(false);
         var c = new FirehoseCall(engine, document.RootElement, request.Output, request.Http.RequestAborted);
         await (action switch
         {
@@ -38,6 +38,20 @@ public sealed class FirehoseService(IFirehoseEngine engine) : JsonService(Servic
             _ => throw new Core.ServiceException("UnknownOperationException", null),
         }).ConfigureAwait(false);
         c.Flush();
+    }
+
+    /// <summary>Parse, filters, the model's constraints. A broken constraint is Firehose's InvalidArgumentException with
+    /// the validator's message (shared/specs/firehose.md §13: 501 records → InvalidArgumentException).</summary>
+    private static async ValueTask<System.Text.Json.JsonDocument> ReadAsync(JsonRequest request)
+    {
+        try
+        {
+            return await request.ReadAsync().ConfigureAwait(false);
+        }
+        catch (Core.ServiceException e) when (e.ErrorType == "ValidationException")
+        {
+            throw FirehoseException.Invalid(e.ErrorMessage ?? "");
+        }
     }
 
     /// <summary>The operation's enum (once per request; the model already resolved the name).</summary>
