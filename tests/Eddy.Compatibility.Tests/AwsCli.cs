@@ -8,8 +8,9 @@ namespace Eddy.Compatibility.Tests;
 /// <summary>An error the AWS CLI printed: "An error occurred (Code) when calling the Op operation: message".</summary>
 public sealed record CliError(int ExitCode, string Code, string Operation, string Message);
 
-/// <summary>Runs <c>aws kinesis ... --endpoint-url</c> against one server (AWS CLI v1, botocore).</summary>
-internal sealed partial class AwsCli(Uri endpoint, ITestOutputHelper output)
+/// <summary>Runs <c>aws kinesis ... --endpoint-url</c> (or another service's commands: <paramref name="service"/>) against
+/// one server (AWS CLI v1, botocore).</summary>
+internal sealed partial class AwsCli(Uri endpoint, ITestOutputHelper output, string service = "kinesis")
 {
     public const string Account = "000000000000";
     public const string Region = "us-east-1";
@@ -99,7 +100,7 @@ internal sealed partial class AwsCli(Uri endpoint, ITestOutputHelper output)
         };
         var result = await ToolRunner.RunAsync(
             "aws",
-            ["kinesis", .. args, "--endpoint-url", endpoint.ToString().TrimEnd('/'), "--output", "json", .. binary],
+            [service, .. args, "--endpoint-url", endpoint.ToString().TrimEnd('/'), "--output", "json", .. binary],
             new ToolRunOptions { Environment = env, Timeout = TimeSpan.FromSeconds(90) });
         output.WriteLine($"{result.Command}  -> exit {result.ExitCode} in {result.Duration.TotalSeconds:0.00} s");
         if (!result.Succeeded)

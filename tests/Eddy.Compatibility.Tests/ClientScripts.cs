@@ -30,6 +30,7 @@ internal static partial class ClientScripts
 
             var js = Dir("js");
             if (!File.Exists(Path.Combine(js, "node_modules", "@aws-sdk", "client-kinesis", "package.json"))
+                || !File.Exists(Path.Combine(js, "node_modules", "@aws-sdk", "client-firehose", "package.json"))
                 || !File.Exists(Path.Combine(js, "node_modules", "@smithy", "node-http-handler", "package.json")))
             {
                 var verb = File.Exists(Path.Combine(js, "package-lock.json")) ? "ci" : "install";

@@ -1,5 +1,7 @@
 """boto3 firehose: every operation of the Firehose API, the defaults AWS fills in, and the errors."""
 
+import time
+
 import boto3
 from botocore.config import Config
 
@@ -16,6 +18,15 @@ DEST = "destinationId-000000000001"
 
 def arn(name):
     return f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{name}"
+
+
+def wait_active(name, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        d = fh.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
+        if d["DeliveryStreamStatus"] == "ACTIVE" or time.monotonic() > deadline:
+            return d
+        time.sleep(0.05)
 
 
 def expect(name, call, code, message=None):
@@ -37,6 +48,7 @@ with r.section("CreateDeliveryStream with the deprecated S3 shape: AWS's default
     r.eq("CreateDeliveryStream: ARN", out["DeliveryStreamARN"], arn(plain))
     d = fh.describe_delivery_stream(DeliveryStreamName=plain)["DeliveryStreamDescription"]
     r.check("status CREATING or ACTIVE", d["DeliveryStreamStatus"] in ("CREATING", "ACTIVE"), d["DeliveryStreamStatus"])
+    r.eq("then ACTIVE", wait_active(plain)["DeliveryStreamStatus"], "ACTIVE")
     r.eq("VersionId starts at 1", d["VersionId"], "1")
     r.eq("DeliveryStreamType defaults to DirectPut", d["DeliveryStreamType"], "DirectPut")
     dest = d["Destinations"][0]
@@ -60,6 +72,7 @@ with r.section("CreateDeliveryStream with ExtendedS3, prefixes, GZIP, tags"):
         },
         Tags=[{"Key": "team", "Value": "eddy"}],
     )
+    wait_active(ext)
     e = fh.describe_delivery_stream(DeliveryStreamName=ext)["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
     r.eq("Prefix as configured", e["Prefix"], "p/!{timestamp:yyyy/MM/dd}/")
     r.eq("CompressionFormat as configured", e["CompressionFormat"], "GZIP")
@@ -139,7 +152,7 @@ with r.section("KinesisStreamAsSource"):
     fh.create_delivery_stream(DeliveryStreamName=src, DeliveryStreamType="KinesisStreamAsSource",
                               KinesisStreamSourceConfiguration={"KinesisStreamARN": stream_arn, "RoleARN": ROLE},
                               ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::b"})
-    d = fh.describe_delivery_stream(DeliveryStreamName=src)["DeliveryStreamDescription"]
+    d = wait_active(src)
     r.eq("type", d["DeliveryStreamType"], "KinesisStreamAsSource")
     r.eq("source described", d["Source"]["KinesisStreamSourceDescription"]["KinesisStreamARN"], stream_arn)
     expect("PutRecord is refused", lambda: raw.put_record(DeliveryStreamName=src, Record={"Data": b"x"}), "InvalidArgumentException")
@@ -155,6 +168,14 @@ with r.section("DescribeDeliveryStream / DeleteDeliveryStream"):
            f"Firehose {missing} under account {ACCOUNT} not found.")
     for name in (plain, ext, src):
         fh.delete_delivery_stream(DeliveryStreamName=name)
+    try:
+        status = fh.describe_delivery_stream(DeliveryStreamName=plain)["DeliveryStreamDescription"]["DeliveryStreamStatus"]
+    except fh.exceptions.ResourceNotFoundException:
+        status = "gone"
+    r.check("right after DeleteDeliveryStream: DELETING (or already gone)", status in ("DELETING", "gone"), status)
+    deadline = time.monotonic() + 30
+    while {plain, ext, src} & set(fh.list_delivery_streams(Limit=10000)["DeliveryStreamNames"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
     r.check("deleted streams are gone", not ({plain, ext, src} & set(fh.list_delivery_streams(Limit=10000)["DeliveryStreamNames"])), "still listed")
     expect("Delete: unknown", lambda: raw.delete_delivery_stream(DeliveryStreamName=missing), "ResourceNotFoundException")
 
