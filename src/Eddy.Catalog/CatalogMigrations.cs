@@ -39,6 +39,7 @@ internal static class CatalogMigrations
                 PRIMARY KEY(consumer, stream_id, shard_idx));
             CREATE INDEX checkpoints_by_stream ON checkpoints(stream_id);
             """),
+        new("functions", 1, "CREATE TABLE functions(name TEXT PRIMARY KEY, url TEXT NOT NULL, updated_ms INTEGER NOT NULL);"),
     ];
 
     /// <summary>The version every area reaches with this build.</summary>

@@ -8,7 +8,7 @@ namespace Eddy.Catalog;
 /// </summary>
 /// <remarks>Thread-safe: every operation under one lock. Records are immutable and copied in (lists become arrays), so a
 /// caller's later changes to its own lists never reach the store.</remarks>
-public sealed class MemoryCatalogStore : ICatalogStore, IStreamCatalog, ICheckpointStore, IMetaStore
+public sealed partial class MemoryCatalogStore : ICatalogStore, IStreamCatalog, ICheckpointStore, IMetaStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _meta = new(StringComparer.Ordinal);

@@ -14,7 +14,7 @@ namespace Eddy.Catalog;
 /// written a few times per control-plane call, never on the data plane). Operations complete synchronously; the
 /// asynchronous signatures are the port's, for stores that do I/O over a network. Enum columns hold the enum's number.
 /// </remarks>
-public sealed class SqliteCatalogStore : ICatalogStore, IStreamCatalog, ICheckpointStore, IMetaStore
+public sealed partial class SqliteCatalogStore : ICatalogStore, IStreamCatalog, ICheckpointStore, IMetaStore
 {
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
