@@ -2,8 +2,12 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using Eddy.Catalog;
 using Eddy.Core;
+using Eddy.Core.Functions;
+using Eddy.Functions;
+using Eddy.Functions.Hosting;
 using Eddy.Server.Auth;
 using Eddy.Server;
+using Eddy.Server.Functions;
 using Eddy.Server.Kinesis;
 using Eddy.Server.Kinesis.Limits;
 using Eddy.Storage;
@@ -37,10 +41,11 @@ internal static class ServeCommand
         shardLimits.AcceptOnlyFromAmong("off", "aws");
         var faults = new Option<string>("--fault-injection") { Description = "The /_eddy/faults admin endpoint and its rules: on, off, or auto (on only while auth is off: the admin endpoint is not authenticated).", DefaultValueFactory = _ => "auto" };
         faults.AcceptOnlyFromAmong("on", "off", "auto");
+        var functions = new Option<string[]>("--function") { Description = "Map a function NAME (what a Lambda ARN's function name matches) to the URL that answers it: NAME=URL, repeatable. Stored in the function map (/_eddy/functions).", Arity = ArgumentArity.ZeroOrMore };
         var tls = new TransportOptions();
         var auth = new AuthOptions();
 
-        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, shardLimits, faults, segmentMb, region, account, logLevel };
+        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, shardLimit, shardLimits, faults, functions, segmentMb, region, account, logLevel };
         tls.AddTo(command);
         auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -54,6 +59,19 @@ internal static class ServeCommand
         async Task<int> ServeAsync(ParseResult parse, CancellationToken cancellation)
         {
             var memory = parse.GetValue(inMemory);
+            List<FunctionBinding> bindings = [];
+            foreach (var text in parse.GetValue(functions) ?? [])
+            {
+                try
+                {
+                    bindings.Add(FunctionBinding.Parse(text));
+                }
+                catch (FunctionException e)
+                {
+                    await Console.Error.WriteLineAsync($"eddy: --function {text}: {e.Message}").ConfigureAwait(false);
+                    return 1;
+                }
+            }
             var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
             DataDirectoryLock? owned = null;
             if (!memory)
@@ -112,12 +130,19 @@ internal static class ServeCommand
                 ShardLimits = parse.GetValue(shardLimits) == "aws",
                 Logger = logging.CreateLogger("Eddy.Streams"),
             });
+            streamsBuilder.Services.AddEddyFunctions(new FunctionsOptions
+            {
+                Region = parse.GetValue(region)!,
+                Account = parse.GetValue(account)!,
+                StartupFunctions = bindings,
+            });
             var streams = streamsBuilder.Build();
             await using var disposeStreams = (IAsyncDisposable)streams; // the engine is asynchronously disposable
             await streams.StartAsync(cancellation).ConfigureAwait(false);
             try
             {
-                return await ServeWebAsync(parse, streams.Services.GetRequiredService<IStreamEngine>(), directory, memory, logging, cancellation).ConfigureAwait(false);
+                return await ServeWebAsync(parse, streams.Services.GetRequiredService<IStreamEngine>(), streams.Services.GetRequiredService<IFunctionMap>(),
+                    directory, memory, logging, cancellation).ConfigureAwait(false);
             }
             finally
             {
@@ -125,7 +150,7 @@ internal static class ServeCommand
             }
         }
 
-        async Task<int> ServeWebAsync(ParseResult parse, IStreamEngine engine, string directory, bool memory, ILoggerFactory logging, CancellationToken cancellation)
+        async Task<int> ServeWebAsync(ParseResult parse, IStreamEngine engine, IFunctionMap functionMap, string directory, bool memory, ILoggerFactory logging, CancellationToken cancellation)
         {
             var options = new ServerOptions
             {
@@ -144,7 +169,8 @@ internal static class ServeCommand
             WebApplication built;
             try
             {
-                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi());
+                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi()
+                    .AddSingleton(functionMap).AddSingleton<IAdminEndpoint, FunctionAdminEndpoint>());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {

@@ -71,6 +71,15 @@ public static class FunctionNames
         return true;
     }
 
+    /// <summary>Throws <see cref="FunctionException"/> (InvalidParameterValueException) unless <see cref="IsValidName"/>.</summary>
+    public static void RequireValidName(string? name)
+    {
+        if (!IsValidName(name))
+        {
+            throw FunctionException.InvalidParameter($"The function name '{name}' is not valid: 1 to 64 letters, digits, '-' or '_'.");
+        }
+    }
+
     /// <summary>
     /// The function NAME a reference names: a bare name, <c>NAME:QUALIFIER</c>, or a Lambda ARN
     /// <c>arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]</c> (partition <c>aws</c>, <c>aws-cn</c>, …). Null when
