@@ -31,6 +31,20 @@ public sealed class FunctionInvokerTests : IAsyncLifetime
 
     private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
 
+    /// <summary>Maps <c>slow</c> to a handler that never answers (until the call is aborted); the task completes when a
+    /// request has arrived.</summary>
+    private async Task<Task> MapSlowFunctionAsync()
+    {
+        await _map.PutAsync("slow", _receiver.Url("/"));
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _receiver.Handler = async (context, _) =>
+        {
+            arrived.SetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        };
+        return arrived.Task;
+    }
+
     [Fact]
     public async Task A_plain_url_gets_the_payload_as_a_json_post_and_its_answer_is_returned()
     {
@@ -101,18 +115,12 @@ public sealed class FunctionInvokerTests : IAsyncLifetime
     [Fact]
     public async Task No_answer_within_the_timeout_is_a_timeout_failure()
     {
-        await _map.PutAsync("slow", _receiver.Url("/"));
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _receiver.Handler = async (context, _) =>
-        {
-            arrived.SetResult();
-            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        };
+        var arrived = await MapSlowFunctionAsync();
         var time = new FakeTimeProvider();
         using var invoker = new FunctionInvoker(_map, new FunctionsOptions { Timeout = TimeSpan.FromSeconds(30), Time = time });
 
         var call = invoker.InvokeAsync("slow", Json("{}")).AsTask();
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await arrived.WaitAsync(TimeSpan.FromSeconds(30));
         time.Advance(TimeSpan.FromSeconds(30));
         var result = await call.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -122,18 +130,12 @@ public sealed class FunctionInvokerTests : IAsyncLifetime
     [Fact]
     public async Task Cancelling_the_caller_aborts_the_call_with_OperationCanceledException()
     {
-        await _map.PutAsync("slow", _receiver.Url("/"));
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _receiver.Handler = async (context, _) =>
-        {
-            arrived.SetResult();
-            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        };
+        var arrived = await MapSlowFunctionAsync();
         using var invoker = new FunctionInvoker(_map, new FunctionsOptions());
         using var cancel = new CancellationTokenSource();
 
         var call = invoker.InvokeAsync("slow", Json("{}"), cancel.Token).AsTask();
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await arrived.WaitAsync(TimeSpan.FromSeconds(30));
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(TimeSpan.FromSeconds(30)));

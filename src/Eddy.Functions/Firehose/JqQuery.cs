@@ -202,7 +202,11 @@ public sealed class JqQuery
                     _at++;
                     continue;
                 }
-                Expect('}');
+                if (Peek() != '}')
+                {
+                    Fail("',' or '}'");
+                }
+                _at++;
                 Space();
                 if (_at != text.Length)
                 {
