@@ -261,6 +261,20 @@ public sealed class FirehoseProcessorTests
             users.Select(u => (u.PartitionKey, u.ExplicitHashKey, Text(u.Data))));
     }
 
+    /// <summary>Made by npm aws-kinesis-agg 4.2.8 (<c>aggregate()</c> of three records, the second with an explicit hash key).</summary>
+    [Fact]
+    public void Aggregates_made_by_aws_kinesis_agg_deaggregate()
+    {
+        var aggregate = Convert.FromBase64String(
+            "84mawgoGdXNlci0xCgZ1c2VyLTISJzE3MDE0MTE4MzQ2MDQ2OTIzMTczMTY4NzMwMzcxNTg4NDEwNTcyOBoLCAAaB3sibiI6MX0aDQgBEAAaB3sibiI6Mn0aCwgAGgd7Im4iOjN9eeNfz3RqQ1VeuEVTFgJd9Q==");
+
+        var users = KplDeaggregator.TryDeaggregate(aggregate);
+
+        Assert.NotNull(users);
+        Assert.Equal([("user-1", null, "{\"n\":1}"), ("user-2", "170141183460469231731687303715884105728", "{\"n\":2}"), ("user-1", null, "{\"n\":3}")],
+            users.Select(u => (u.PartitionKey, u.ExplicitHashKey, Text(u.Data))));
+    }
+
     [Fact]
     public async Task RecordDeAggregation_splits_concatenated_json_and_delimited_records()
     {

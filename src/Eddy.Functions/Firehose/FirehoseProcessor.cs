@@ -31,6 +31,10 @@ public sealed class FirehoseProcessor
 
     private const int MaxRetries = 300;
 
+    private const string JsonProcessingMessage = "There was an error parsing returned records from the Lambda function. Ensure that the returned records follow the status model required by Kinesis Firehose.";
+
+    private static readonly IReadOnlyDictionary<string, string> s_noKeys = new Dictionary<string, string>();
+
     private readonly DeliveryContext _context;
     private readonly IFunctionInvoker _invoker;
     private readonly TimeProvider _time;
@@ -129,7 +133,7 @@ public sealed class FirehoseProcessor
         }
         else
         {
-            processed = [.. work.Select(r => new ProcessedRecord(r.RecordId, r.ArrivalTimestampMs, r.Data, Empty, Empty))];
+            processed = [.. work.Select(r => new ProcessedRecord(r.RecordId, r.ArrivalTimestampMs, r.Data, s_noKeys, s_noKeys))];
         }
         if (_query is { } query)
         {
@@ -155,8 +159,6 @@ public sealed class FirehoseProcessor
         }
         return new ProcessingOutcome(processed, errors);
     }
-
-    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
 
     /// <summary>KPL aggregates of stream-source records become their user records; then RecordDeAggregation splits.</summary>
     private List<SourceRecord> Deaggregate(IReadOnlyList<SourceRecord> records)
@@ -258,7 +260,7 @@ public sealed class FirehoseProcessor
                 var (outcome, data, keys) = parsed.Results![record.RecordId];
                 if (outcome == "Ok")
                 {
-                    processed.Add(new ProcessedRecord(record.RecordId, record.ArrivalTimestampMs, data, Empty, keys));
+                    processed.Add(new ProcessedRecord(record.RecordId, record.ArrivalTimestampMs, data, s_noKeys, keys));
                 }
                 else if (outcome == "ProcessingFailed")
                 {
@@ -325,8 +327,6 @@ public sealed class FirehoseProcessor
 
     private sealed record Parsed(Dictionary<string, (string Result, ReadOnlyMemory<byte> Data, IReadOnlyDictionary<string, string> Keys)>? Results, (string, string)? Failure);
 
-    private const string JsonProcessingMessage = "There was an error parsing returned records from the Lambda function. Ensure that the returned records follow the status model required by Kinesis Firehose.";
-
     /// <summary>Applies AWS's batch rules to the response: unparsable, an unknown id, a bad result or data → the whole
     /// invocation failed (Lambda.JsonProcessingException); a duplicate id → Lambda.DuplicatedRecordId; a missing id →
     /// Lambda.MissingRecordId.</summary>
@@ -351,7 +351,7 @@ public sealed class FirehoseProcessor
                     return json;
                 }
                 ReadOnlyMemory<byte> data = default;
-                IReadOnlyDictionary<string, string> keys = Empty;
+                IReadOnlyDictionary<string, string> keys = s_noKeys;
                 if (result == "Ok")
                 {
                     if (!item.TryGetProperty("data", out var d) || d.ValueKind != JsonValueKind.String || !d.TryGetBytesFromBase64(out var bytes))
