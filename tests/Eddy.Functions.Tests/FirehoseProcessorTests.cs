@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Eddy.Catalog;
 using Eddy.Core.Functions;
 using Eddy.Functions.Firehose;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Functions.Tests;
@@ -14,10 +13,10 @@ public sealed class FirehoseProcessorTests
 {
     private const string Arn = "arn:aws:lambda:us-east-1:111122223333:function:f:$LATEST";
     private const string StreamArn = "arn:aws:firehose:us-east-1:111122223333:deliverystream/orders";
-    private static readonly DeliveryContext DirectPut = new(StreamArn, "us-east-1");
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_123_456);
+    private static readonly DeliveryContext s_directPut = new(StreamArn, "us-east-1");
+    private static readonly DateTimeOffset s_now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_123_456);
 
-    private readonly FakeTimeProvider _time = new(Now);
+    private readonly FakeTimeProvider _time = new(s_now);
 
     private static ProcessorSpec Lambda(params (string Name, string Value)[] extra) =>
         Processor("Lambda", [("LambdaArn", Arn), .. extra]);
@@ -36,7 +35,7 @@ public sealed class FirehoseProcessorTests
     private static SourceRecord Record(string id, string data, long arrival = 1_495_072_949_453) => new(id, arrival, Encoding.UTF8.GetBytes(data));
 
     private FirehoseProcessor Create(IFunctionInvoker invoker, params ProcessorSpec[] processors) =>
-        FirehoseProcessor.Create(processors, DirectPut, invoker, _time);
+        FirehoseProcessor.Create(processors, s_directPut, invoker, _time);
 
     private static string Text(ReadOnlyMemory<byte> data) => Encoding.UTF8.GetString(data.Span);
 
@@ -61,7 +60,7 @@ public sealed class FirehoseProcessorTests
     public async Task A_stream_source_adds_sourceKinesisStreamArn_and_kinesisRecordMetadata()
     {
         var invoker = new ScriptedInvoker(ScriptedInvoker.UpperCase);
-        var context = DirectPut with { SourceKinesisStreamArn = "arn:aws:kinesis:us-east-1:111122223333:stream/src" };
+        var context = s_directPut with { SourceKinesisStreamArn = "arn:aws:kinesis:us-east-1:111122223333:stream/src" };
         var record = Record("49546986683135544286507457936321625675700192471156785154", "hello world") with
         {
             Kinesis = new KinesisRecordMetadata("shardId-000000000000", "pk", 1_495_072_949_453, "49546986683135544286507457936321625675700192471156785154"),
