@@ -2,10 +2,13 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using Eddy.Catalog;
 using Eddy.Core;
+using Eddy.Core.Objects;
+using Eddy.Objects;
 using Eddy.Server.Auth;
 using Eddy.Server;
 using Eddy.Server.Kinesis;
 using Eddy.Server.Kinesis.Limits;
+using Eddy.Server.S3;
 using Eddy.Storage;
 using Eddy.Streams;
 using Eddy.Streams.Hosting;
@@ -141,10 +144,12 @@ internal static class ServeCommand
             if (!auth.TryApply(parse, options, engine, out options, out var authStatus)) return 1;
             var authOn = options.Filters.OfType<AuthFilter>().Any();
             options = options with { FaultInjection = parse.GetValue(faults) switch { "on" => true, "off" => false, _ => !authOn } };
+            // The bucket store (<data-dir>/s3): S3's API serves it, Firehose delivers into the same instance (DI: IObjectStore).
+            IObjectStore objects = memory ? new MemoryObjectStore() : FileObjectStore.Open(Path.Combine(directory, "s3"));
             WebApplication built;
             try
             {
-                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi());
+                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddSingleton(objects).AddKinesisApi().AddS3Api());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {
