@@ -45,6 +45,15 @@ if command -v npm >/dev/null 2>&1; then
   fi
 fi
 
+s3rver="$root/tests/Eddy.Objects.Tests/s3rver"
+if command -v npm >/dev/null 2>&1; then
+  if [ -f "$s3rver/node_modules/s3rver/package.json" ] && [ "$s3rver/node_modules/.package-lock.json" -nt "$s3rver/package-lock.json" ]; then
+    :
+  elif ! (cd "$s3rver" && npm ci --no-audit --no-fund --loglevel=error); then
+    say "npm ci in ${s3rver#"$root"/} failed; the S3ObjectStore contract tests will fail"
+  fi
+fi
+
 # --- build once ------------------------------------------------------------------------------------------
 start=$SECONDS
 if ! dotnet build Eddy.slnx -c Release -nologo -v:q -clp:ErrorsOnly; then

@@ -3,13 +3,16 @@ using System.Security.Cryptography;
 using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Core.Functions;
+using Eddy.Core.Objects;
 using Eddy.Functions;
 using Eddy.Functions.Hosting;
+using Eddy.Objects;
 using Eddy.Server.Auth;
 using Eddy.Server;
 using Eddy.Server.Functions;
 using Eddy.Server.Kinesis;
 using Eddy.Server.Kinesis.Limits;
+using Eddy.Server.S3;
 using Eddy.Storage;
 using Eddy.Streams;
 using Eddy.Streams.Hosting;
@@ -166,10 +169,12 @@ internal static class ServeCommand
             if (!auth.TryApply(parse, options, engine, out options, out var authStatus)) return 1;
             var authOn = options.Filters.OfType<AuthFilter>().Any();
             options = options with { FaultInjection = parse.GetValue(faults) switch { "on" => true, "off" => false, _ => !authOn } };
+            // The bucket store (<data-dir>/s3): S3's API serves it, Firehose delivers into the same instance (DI: IObjectStore).
+            IObjectStore objects = memory ? new MemoryObjectStore() : FileObjectStore.Open(Path.Combine(directory, "s3"));
             WebApplication built;
             try
             {
-                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi()
+                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddSingleton(objects).AddKinesisApi().AddS3Api()
                     .AddSingleton(functionMap).AddSingleton<IAdminEndpoint, FunctionAdminEndpoint>());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)

@@ -79,7 +79,36 @@ public sealed record ObjectInfo(
 
 /// <summary>An inclusive byte range; <c>Last</c> null means to the end; <c>First</c> null means the last
 /// <c>Last</c> bytes (an HTTP suffix range).</summary>
-public readonly record struct ByteRange(long? First, long? Last);
+public readonly record struct ByteRange(long? First, long? Last)
+{
+    /// <summary>Where the range starts in an object of <paramref name="size"/> bytes and how many bytes it covers
+    /// (a <c>Last</c> past the end is cut to the end, as HTTP does). <c>InvalidRange</c> (416) when no byte of the
+    /// object is in the range: <c>First</c> at or past the end (so any range of an empty object), a zero-length suffix,
+    /// or <c>Last</c> before <c>First</c>.</summary>
+    public (long Offset, long Length) Resolve(long size)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        if (First is null)
+        {
+            if (Last is not { } suffix || suffix <= 0 || size == 0)
+            {
+                throw ObjectStoreException.InvalidRange(size);
+            }
+
+            var length = Math.Min(suffix, size);
+            return (size - length, length);
+        }
+
+        var first = First.Value;
+        if (first < 0 || first >= size || (Last is { } l && l < first))
+        {
+            throw ObjectStoreException.InvalidRange(size);
+        }
+
+        var last = Last is { } end ? Math.Min(end, size - 1) : size - 1;
+        return (first, last - first + 1);
+    }
+}
 
 /// <summary>An object being read: its metadata, the bytes served (whole or the range), and where they start.</summary>
 public sealed record ObjectContent(ObjectInfo Info, Stream Content, long Offset, long Length) : IAsyncDisposable
@@ -99,10 +128,34 @@ public sealed record ObjectListing(
 public sealed class ObjectStoreException(string code, string message, int statusCode) : ServiceException(code, message, statusCode)
 {
     public static ObjectStoreException NoSuchBucket(string bucket) =>
-        new("NoSuchBucket", "The specified bucket does not exist", 404) { Resource = bucket };
+        new("NoSuchBucket", "The specified bucket does not exist.", 404) { Resource = bucket };
 
     public static ObjectStoreException NoSuchKey(string key) =>
         new("NoSuchKey", "The specified key does not exist.", 404) { Resource = key };
+
+    /// <summary>CreateBucket of a bucket that exists (S3 answers it 200 in us-east-1, for legacy compatibility).</summary>
+    public static ObjectStoreException BucketAlreadyOwnedByYou(string bucket) =>
+        new("BucketAlreadyOwnedByYou", "The bucket you tried to create already exists, and you own it.", 409) { Resource = bucket };
+
+    public static ObjectStoreException BucketNotEmpty(string bucket) =>
+        new("BucketNotEmpty", "The bucket you tried to delete is not empty.", 409) { Resource = bucket };
+
+    public static ObjectStoreException InvalidBucketName(string bucket) =>
+        new("InvalidBucketName", "The specified bucket is not valid.", 400) { Resource = bucket };
+
+    public static ObjectStoreException KeyTooLong(string key) =>
+        new("KeyTooLongError", "Your key is too long.", 400) { Resource = key };
+
+    /// <summary>A key S3 cannot store: empty, or not valid UTF-16 text (a lone surrogate).</summary>
+    public static ObjectStoreException InvalidKey(string key) =>
+        new("InvalidArgument", "Invalid Argument", 400) { Resource = key };
+
+    /// <summary>A range that covers no byte of an object of <paramref name="size"/> bytes.</summary>
+    public static ObjectStoreException InvalidRange(long size) =>
+        new("InvalidRange", "The requested range cannot be satisfied.", 416) { ActualObjectSize = size };
+
+    /// <summary>For <c>InvalidRange</c>: the object's size (S3's <c>ActualObjectSize</c>).</summary>
+    public long? ActualObjectSize { get; init; }
 
     /// <summary>The bucket or key the error is about (S3 puts it in the error's <c>BucketName</c> / <c>Key</c>).</summary>
     public string? Resource { get; init; }
