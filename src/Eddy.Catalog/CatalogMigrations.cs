@@ -40,6 +40,7 @@ internal static class CatalogMigrations
             CREATE INDEX checkpoints_by_stream ON checkpoints(stream_id);
             """),
         new("firehose", 1, FirehoseSchemaV1),
+        new("functions", 1, "CREATE TABLE functions(name TEXT PRIMARY KEY, url TEXT NOT NULL, updated_ms INTEGER NOT NULL);"),
     ];
 
     /// <summary>The Firehose area: delivery streams (configuration JSON, version, status, encryption), their tags, and

@@ -15,7 +15,7 @@ namespace Eddy.Catalog;
 /// one transaction); <see cref="CatalogException"/> wraps what the backing store reported. Ownership: records passed in
 /// are copied; records returned are the caller's.
 /// </remarks>
-public interface ICatalogStore : IAsyncDisposable
+public partial interface ICatalogStore : IAsyncDisposable
 {
     /// <summary>Data Streams: streams with their shards and consumers, tags, resource policies.</summary>
     IStreamCatalog Streams { get; }

@@ -3,14 +3,20 @@ using System.Security.Cryptography;
 using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Core.Firehose;
+using Eddy.Core.Functions;
 using Eddy.Core.Objects;
 using Eddy.Firehose;
 using Eddy.Firehose.Hosting;
+using Eddy.Functions;
+using Eddy.Functions.Hosting;
+using Eddy.Objects;
 using Eddy.Server.Auth;
 using Eddy.Server;
 using Eddy.Server.Firehose;
+using Eddy.Server.Functions;
 using Eddy.Server.Kinesis;
 using Eddy.Server.Kinesis.Limits;
+using Eddy.Server.S3;
 using Eddy.Storage;
 using Eddy.Streams;
 using Eddy.Streams.Hosting;
@@ -43,10 +49,11 @@ internal static class ServeCommand
         shardLimits.AcceptOnlyFromAmong("off", "aws");
         var faults = new Option<string>("--fault-injection") { Description = "The /_eddy/faults admin endpoint and its rules: on, off, or auto (on only while auth is off: the admin endpoint is not authenticated).", DefaultValueFactory = _ => "auto" };
         faults.AcceptOnlyFromAmong("on", "off", "auto");
+        var functions = new Option<string[]>("--function") { Description = "Map a function NAME (what a Lambda ARN's function name matches) to the URL that answers it: NAME=URL, repeatable. Stored in the function map (/_eddy/functions).", Arity = ArgumentArity.ZeroOrMore };
         var tls = new TransportOptions();
         var auth = new AuthOptions();
 
-        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, firehoseRetryMs, shardLimit, shardLimits, faults, segmentMb, region, account, logLevel };
+        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, firehoseRetryMs, shardLimit, shardLimits, faults, functions, segmentMb, region, account, logLevel };
         tls.AddTo(command);
         auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -60,6 +67,19 @@ internal static class ServeCommand
         async Task<int> ServeAsync(ParseResult parse, CancellationToken cancellation)
         {
             var memory = parse.GetValue(inMemory);
+            List<FunctionBinding> bindings = [];
+            foreach (var text in parse.GetValue(functions) ?? [])
+            {
+                try
+                {
+                    bindings.Add(FunctionBinding.Parse(text));
+                }
+                catch (FunctionException e)
+                {
+                    await Console.Error.WriteLineAsync($"eddy: --function {text}: {e.Message}").ConfigureAwait(false);
+                    return 1;
+                }
+            }
             var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
             DataDirectoryLock? owned = null;
             if (!memory)
@@ -118,9 +138,16 @@ internal static class ServeCommand
                 ShardLimits = parse.GetValue(shardLimits) == "aws",
                 Logger = logging.CreateLogger("Eddy.Streams"),
             });
+            streamsBuilder.Services.AddEddyFunctions(new FunctionsOptions
+            {
+                Region = parse.GetValue(region)!,
+                Account = parse.GetValue(account)!,
+                StartupFunctions = bindings,
+            });
+            // The bucket store (<data-dir>/s3): S3's API serves it, Firehose delivers into the same instance (DI: IObjectStore).
+            IObjectStore objects = memory ? new MemoryObjectStore() : FileObjectStore.Open(Path.Combine(directory, "s3"));
             // Firehose in the same host, after Data Streams (a Kinesis-sourced delivery stream reads its shards), on the
-            // same log store and catalog, delivering into the bucket store the S3 API serves.
-            var objects = ObjectStores.Open(directory, memory);
+            // same log store and catalog; stopping it flushes every buffer.
             streamsBuilder.Services.AddSingleton(objects);
             streamsBuilder.Services.AddEddyFirehose(new FirehoseOptions
             {
@@ -146,7 +173,9 @@ internal static class ServeCommand
         async Task<int> ServeWebAsync(ParseResult parse, IServiceProvider engines, string directory, bool memory, ILoggerFactory logging, CancellationToken cancellation)
         {
             var engine = engines.GetRequiredService<IStreamEngine>();
+            var functionMap = engines.GetRequiredService<IFunctionMap>();
             var firehose = engines.GetRequiredService<FirehoseEngine>();
+            var objects = engines.GetRequiredService<IObjectStore>();
             var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!,
@@ -164,7 +193,8 @@ internal static class ServeCommand
             WebApplication built;
             try
             {
-                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddKinesisApi()
+                built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddSingleton(objects).AddKinesisApi().AddS3Api()
+                    .AddSingleton(functionMap).AddSingleton<IAdminEndpoint, FunctionAdminEndpoint>()
                     .AddSingleton<IFirehoseEngine>(firehose).AddSingleton<IFirehoseMetrics>(firehose).AddFirehoseApi());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)

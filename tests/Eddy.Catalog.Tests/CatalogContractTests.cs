@@ -3,7 +3,7 @@ using Eddy.Core;
 namespace Eddy.Catalog.Tests;
 
 /// <summary>The <see cref="ICatalogStore"/> contract, run against every implementation.</summary>
-public abstract class CatalogContractTests : IAsyncLifetime
+public abstract partial class CatalogContractTests : IAsyncLifetime
 {
     private readonly List<ICatalogStore> _open = [];
 
