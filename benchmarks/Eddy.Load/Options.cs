@@ -30,6 +30,8 @@ public sealed class LoadOptions
     public string? AccessKey { get; private set; }
     public string? SecretKey { get; private set; }
     public int MaxAttempts { get; private set; } = 1;
+    public string Bucket { get; private set; } = "eddy-load";
+    public string Compression { get; private set; } = "UNCOMPRESSED";
 
     /// <summary>The key requests are signed with when none is given (Eddy's default accepts any key, but only signed requests).</summary>
     public const string DummyKey = "eddy-load";
@@ -59,6 +61,9 @@ public sealed class LoadOptions
           subscribe-latency   put→pushed latency: a stream consumer, one SubscribeToShard per shard (event stream),
                               one writer at --rate, optional --background-rate PutRecords load
           full                put + readback + putrecord-latency + e2e-latency, one summary
+          firehose            a Firehose delivery stream (1 MiB / 0 s hints) into --bucket (create it first:
+                              aws s3 mb): PutRecordBatch for --duration, then wait until all is delivered;
+                              ingest MiB/s, delivery MiB/s, data freshness p50/p99
 
         options:
           --endpoint URL        endpoint (default http://127.0.0.1:4567)
@@ -78,6 +83,8 @@ public sealed class LoadOptions
           --manifest PATH       put: save the acknowledgements there; readback: verify against them
           --keep                full/e2e-latency/subscribe-latency/putrecord-latency: do not delete a stream this tool created
           --json                print results as JSON instead of a table
+          --bucket NAME         firehose: the destination bucket (default eddy-load)
+          --compression C       firehose: UNCOMPRESSED, GZIP, ZIP, Snappy or HADOOP_SNAPPY (default UNCOMPRESSED)
           --timeout S           per-attempt timeout, request sent to answer read (default 30)
           --max-attempts N      attempts per call (default 1: a failed call counts as failed); N > 1 retries throttling,
                                 5xx and connection failures with AWS's standard backoff (a retried PutRecords may store
@@ -100,7 +107,7 @@ public sealed class LoadOptions
         }
 
         var o = new LoadOptions { Verb = args[0] };
-        if (o.Verb is not ("put" or "putrecord-latency" or "readback" or "e2e-latency" or "subscribe-latency" or "full"))
+        if (o.Verb is not ("put" or "putrecord-latency" or "readback" or "e2e-latency" or "subscribe-latency" or "full" or "firehose"))
         {
             throw new UsageException($"unknown verb '{o.Verb}'");
         }
@@ -165,6 +172,8 @@ public sealed class LoadOptions
                 case "--http2": o.Http2 = true; break;
                 case "--background-rate": o.BackgroundRate = Dbl(name, Value(), 0, 10_000_000); break;
                 case "--consumer": o.Consumer = Value(); break;
+                case "--bucket": o.Bucket = Value(); break;
+                case "--compression": o.Compression = Value(); break;
                 case "-h" or "--help": throw new UsageException(null);
                 default: throw new UsageException($"unknown option '{name}'");
             }

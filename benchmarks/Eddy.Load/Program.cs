@@ -49,6 +49,15 @@ public static class Program
 
     private static async Task<int> RunAsync(LoadOptions o, CancellationToken ct)
     {
+        if (o.Verb == "firehose")
+        {
+            var firehose = await FirehoseRunner.RunAsync(o, ct);
+            Console.WriteLine(o.Json
+                ? Report.Json(new Dictionary<string, string> { ["tool"] = "Eddy.Load", ["verb"] = o.Verb, ["endpoint"] = o.Endpoint.ToString() }, [firehose])
+                : Report.Table($"Eddy.Load firehose — endpoint {o.Endpoint}: {o.Batch} x {o.RecordSize} B per call, concurrency {o.Concurrency}, {o.DurationSeconds} s, {o.Compression}", [firehose]));
+            return firehose.Problems == 0 ? 0 : 1;
+        }
+
         PutManifest? loaded = o.Verb == "readback" && o.Manifest is not null ? PutManifest.Load(o.Manifest) : null;
         string stream = o.Stream ?? loaded?.StreamName ?? $"eddy-load-{Guid.NewGuid():N}"[..22];
         int connections = o.Concurrency + Math.Max(o.Shards, 1) + EndToEndLatencyRunner.MaxInFlight + 4;

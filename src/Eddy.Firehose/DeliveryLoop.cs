@@ -18,6 +18,9 @@ namespace Eddy.Firehose;
 /// and the object's key go into the checkpoint (the pending flush); after the object is durable the checkpoint moves
 /// to <c>end</c>. A crash in between redoes the same range under the same key after the restart (an overwrite), so no
 /// acknowledged record is lost and none is delivered twice.</para>
+/// <para><b>Catching up.</b> When a flush was due to size and more records are already waiting, the next flush may
+/// take up to twice as much (at most <see cref="MaxBoost"/> times the hint, never past 128 MiB), as AWS raises the
+/// buffer size when delivery falls behind; a flush due to the interval returns to the hint.</para>
 /// <para><b>Failure.</b> A failed put (bucket missing, I/O) is retried with exponential backoff (the options' initial
 /// and maximum delay) until it succeeds or the loop stops; the buffer keeps the records meanwhile.</para>
 /// <para><b>Threading.</b> One task per delivery stream; <see cref="StopAsync"/> may be called from any thread once.</para>
@@ -33,6 +36,10 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _drain = new();
     private Task _run = Task.CompletedTask;
+    private int _boost = 1;
+
+    /// <summary>How many times the size hint a flush may take while catching up.</summary>
+    public const int MaxBoost = 16;
 
     public DeliveryLoop(DeliveryStream stream, IObjectStore objects, IFirehoseCatalog catalog, IFirehoseProcessor? processor, FirehoseOptions options, DeliveryCheckpoint? checkpoint)
     {
@@ -110,15 +117,16 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             var s3 = _stream.Destination.S3;
+            var size = Math.Min(s3?.SizeBytes * _boost ?? 0, 128L * 1024 * 1024);
             if (s3 is null)
             {
                 // A destination Eddy does not deliver to yet: the records stay in the buffer.
                 await Task.Delay(Timeout.Infinite, _stop.Token).WaitAsync(_drain.Token).ConfigureAwait(false);
                 return;
             }
-            if (log.EndOffset > next && pendingBytes < s3.SizeBytes)
+            if (log.EndOffset > next && pendingBytes < size)
             {
-                using var read = await log.ReadAsync(next, 10_000, s3.SizeBytes - pendingBytes).ConfigureAwait(false);
+                using var read = await log.ReadAsync(next, 10_000, size - pendingBytes).ConfigureAwait(false);
                 foreach (var r in read.Records)
                 {
                     pending.Add(new Buffered(r.Offset, r.TimestampMs, r.Payload.ToArray()));
@@ -131,8 +139,9 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             if (pending.Count > 0)
             {
                 var deadline = DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + s3.Interval;
-                if (pendingBytes >= s3.SizeBytes || Draining || Time.GetUtcNow() >= deadline)
+                if (pendingBytes >= size || Draining || Time.GetUtcNow() >= deadline)
                 {
+                    _boost = pendingBytes >= size && log.EndOffset > next ? Math.Min(_boost * 2, MaxBoost) : 1;
                     if (!await FlushAsync(pending[0].Offset, next, pending, null).ConfigureAwait(false))
                     {
                         return;
@@ -148,7 +157,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
                 return;
             }
             await WaitAsync(next, pending.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + s3.Interval : null,
-                waitForData: pendingBytes < s3.SizeBytes).ConfigureAwait(false);
+                waitForData: pendingBytes < size).ConfigureAwait(false);
         }
     }
 
