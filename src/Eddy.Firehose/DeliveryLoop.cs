@@ -215,9 +215,11 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
         var s3 = _stream.Destination.S3!;
         var record = _stream.Record;
         var oldest = DateTimeOffset.FromUnixTimeMilliseconds(records[0].ArrivalMs);
-        var identity = $"{record.Id}:{from}:{end}";
         var extension = ObjectKeys.Extension(s3.Compression, s3.FileExtension);
-        key ??= ObjectKeys.ObjectKey(s3.Prefix, record.Name, record.VersionId, oldest, identity, extension);
+        // A new flush gets a random identity (AWS's uuid is random); a redo reuses the key its checkpoint recorded, and
+        // everything else derived from the flush (the error output's key) is derived from that key.
+        key ??= ObjectKeys.ObjectKey(s3.Prefix, record.Name, record.VersionId, oldest, $"{record.Id}:{from}:{end}:{Guid.NewGuid():N}", extension);
+        var identity = key;
         await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, from, end, key, Now), CancellationToken.None).ConfigureAwait(false);
 
         var (delivered, failed) = await ProcessAsync(s3, records).ConfigureAwait(false);

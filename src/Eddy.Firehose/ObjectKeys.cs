@@ -18,8 +18,8 @@ internal readonly record struct PrefixPart(string? Literal, string? Namespace, s
 /// AWS's S3 object keys (shared/specs/firehose.md §6.1, §6.2): <c>&lt;evaluated prefix&gt;</c> (plus
 /// <c>yyyy/MM/dd/HH/</c> when the prefix has no <c>!{timestamp:...}</c>) and
 /// <c>&lt;name&gt;-&lt;version&gt;-yyyy-MM-dd-HH-mm-ss-&lt;uuid&gt;&lt;ext&gt;</c>, the time being the oldest record's arrival in UTC.
-/// The uuid and every <c>!{firehose:random-string}</c> are derived from the flush's identity (delivery stream id and log
-/// range), so the same flush always gets the same key. Pure functions; thread-safe.
+/// The uuid and every <c>!{firehose:random-string}</c> are derived from the flush's identity (the delivery loop makes it
+/// random per flush and records the resulting key before the put, so a redo reuses it). Pure functions; thread-safe.
 /// </summary>
 internal static class ObjectKeys
 {
