@@ -21,33 +21,33 @@ internal static class Compression
             case "UNCOMPRESSED":
                 return data.ToArray();
             case "GZIP":
-            {
-                using var output = new MemoryStream();
-                using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
                 {
-                    gzip.Write(data);
+                    using var output = new MemoryStream();
+                    using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+                    {
+                        gzip.Write(data);
+                    }
+                    return output.ToArray();
                 }
-                return output.ToArray();
-            }
             case "ZIP":
-            {
-                using var output = new MemoryStream();
-                using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
                 {
-                    using var entry = zip.CreateEntry(entryName, CompressionLevel.Fastest).Open();
-                    entry.Write(data);
+                    using var output = new MemoryStream();
+                    using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+                    {
+                        using var entry = zip.CreateEntry(entryName, CompressionLevel.Fastest).Open();
+                        entry.Write(data);
+                    }
+                    return output.ToArray();
                 }
-                return output.ToArray();
-            }
             case "Snappy":
-            {
-                using var output = new MemoryStream();
-                using (var snappy = new SnappyStream(output, CompressionMode.Compress, leaveOpen: true))
                 {
-                    snappy.Write(data);
+                    using var output = new MemoryStream();
+                    using (var snappy = new SnappyStream(output, CompressionMode.Compress, leaveOpen: true))
+                    {
+                        snappy.Write(data);
+                    }
+                    return output.ToArray();
                 }
-                return output.ToArray();
-            }
             case "HADOOP_SNAPPY":
                 return HadoopSnappy(data);
             default:
@@ -65,33 +65,33 @@ internal static class Compression
             case "GZIP":
                 return ReadAll(new GZipStream(new MemoryStream(data), CompressionMode.Decompress));
             case "ZIP":
-            {
-                using var zip = new ZipArchive(new MemoryStream(data), ZipArchiveMode.Read);
-                return ReadAll(zip.Entries.Single().Open());
-            }
+                {
+                    using var zip = new ZipArchive(new MemoryStream(data), ZipArchiveMode.Read);
+                    return ReadAll(zip.Entries.Single().Open());
+                }
             case "Snappy":
                 return ReadAll(new SnappyStream(new MemoryStream(data), CompressionMode.Decompress));
             case "HADOOP_SNAPPY":
-            {
-                var output = new MemoryStream();
-                var i = 0;
-                while (i < data.Length)
                 {
-                    var blockLength = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(i));
-                    i += 4;
-                    var read = 0;
-                    while (read < blockLength)
+                    var output = new MemoryStream();
+                    var i = 0;
+                    while (i < data.Length)
                     {
-                        var chunk = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(i));
+                        var blockLength = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(i));
                         i += 4;
-                        var plain = Snappy.DecompressToArray(data.AsSpan(i, chunk));
-                        output.Write(plain);
-                        read += plain.Length;
-                        i += chunk;
+                        var read = 0;
+                        while (read < blockLength)
+                        {
+                            var chunk = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(i));
+                            i += 4;
+                            var plain = Snappy.DecompressToArray(data.AsSpan(i, chunk));
+                            output.Write(plain);
+                            read += plain.Length;
+                            i += chunk;
+                        }
                     }
+                    return output.ToArray();
                 }
-                return output.ToArray();
-            }
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown compression format.");
         }

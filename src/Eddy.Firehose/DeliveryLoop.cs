@@ -3,7 +3,6 @@ using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Core.Firehose;
 using Eddy.Core.Objects;
-using Eddy.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Eddy.Firehose;

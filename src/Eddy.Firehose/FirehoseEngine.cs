@@ -473,7 +473,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
     // ---- helpers ----------------------------------------------------------------------------------------------------
 
     private DeliveryStream Find(string name) =>
-        _streams.TryGetValue(name, out var stream) ? stream : throw FirehoseException.NotFound(name, Account, Region);
+        _streams.TryGetValue(name, out var stream) ? stream : throw FirehoseException.NotFound(name, Account);
 
     private async Task CheckSourceStreamAsync(string arn)
     {

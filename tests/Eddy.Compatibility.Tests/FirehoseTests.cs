@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Eddy.Testing;
 using Xunit.Abstractions;
 
 namespace Eddy.Compatibility.Tests;

@@ -13,7 +13,7 @@ namespace Eddy.Firehose.Tests;
 /// bucket is missing, exactly once across a crash between an object's put and its checkpoint, shutdown flushes.</summary>
 public sealed class EngineTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
     private readonly MemoryLogStore _logs;
     private readonly MemoryCatalogStore _catalog = new();
@@ -59,7 +59,7 @@ public sealed class EngineTests : IAsyncLifetime
         [.. Enumerable.Range(0, count).Select(i => (ReadOnlyMemory<byte>)Encoding.ASCII.GetBytes(i.ToString("D8", null).PadRight(size - 1, fill) + "\n"))];
 
     private Task DeliveredAsync(FirehoseEngine engine, string name, long records) =>
-        engine.WaitForMetricsAsync(name, m => m.DeliveryRecords >= records, CancellationToken.None).WaitAsync(Wait);
+        engine.WaitForMetricsAsync(name, m => m.DeliveryRecords >= records, CancellationToken.None).WaitAsync(s_wait);
 
     [Fact]
     public async Task The_interval_flushes_one_object_with_AWS_key_layout_and_the_records_concatenated()
@@ -164,9 +164,9 @@ public sealed class EngineTests : IAsyncLifetime
         await CreateAsync(engine, "r", new DestinationInput("S3DestinationConfiguration",
             """{"RoleARN":"arn:aws:iam::000000000000:role/r","BucketARN":"arn:aws:s3:::later","BufferingHints":{"SizeInMBs":1,"IntervalInSeconds":0}}"""));
         await engine.PutRecordsAsync("r", Records(10, 100));
-        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 1, CancellationToken.None).WaitAsync(Wait);
+        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 1, CancellationToken.None).WaitAsync(s_wait);
         _time.Advance(TimeSpan.FromSeconds(1));
-        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 2, CancellationToken.None).WaitAsync(Wait);
+        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 2, CancellationToken.None).WaitAsync(s_wait);
         Assert.Equal(0, engine.Snapshot()[0].DeliveryPuts);
 
         await _objects.CreateBucketAsync("later", CancellationToken.None);
@@ -189,7 +189,7 @@ public sealed class EngineTests : IAsyncLifetime
         };
         var records = Records(50, 200);
         await crashed.PutRecordsAsync("x", records);
-        var firstKey = await stored.Task.WaitAsync(Wait);
+        var firstKey = await stored.Task.WaitAsync(s_wait);
         _objects.AfterPut = null;
         _engines.Remove(crashed); // abandoned, as kill -9 would leave it
 
@@ -197,7 +197,7 @@ public sealed class EngineTests : IAsyncLifetime
         await DeliveredAsync(restarted, "x", 50);
         var (key, data) = Assert.Single(await _objects.ReadAllAsync("bucket"));
         Assert.Equal(firstKey, key);
-        Assert.Equal(records.SelectMany(r => r.ToArray()).ToArray(), data);
+        Assert.Equal([.. records.SelectMany(r => r.ToArray())], data);
         Assert.Equal(2, _objects.Puts);
 
         await restarted.PutRecordsAsync("x", Records(5, 10));

@@ -18,7 +18,7 @@ public sealed class FirehoseException(string errorType, string? message, int sta
 
     public static FirehoseException Invalid(string message) => new(InvalidArgument, message);
 
-    public static FirehoseException NotFound(string name, string account, string region) =>
+    public static FirehoseException NotFound(string name, string account) =>
         new(ResourceNotFound, $"Firehose {name} under account {account} not found.");
 
     public static FirehoseException InUse(string message) => new(ResourceInUse, message);
