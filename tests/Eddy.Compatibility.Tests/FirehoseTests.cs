@@ -77,6 +77,42 @@ public sealed class FirehoseTests(EddyServerFixture fixture, ITestOutputHelper o
             "describe-delivery-stream", "--delivery-stream-name", name);
     }
 
+    [Fact]
+    public async Task Aws_cli_delivery_is_served_by_the_S3_API()
+    {
+        var s3api = new AwsCli(fixture.Endpoint, output, "s3api");
+        var bucket = _p + "-bucket";
+        var name = _p + "-delivered";
+        await s3api.RunAsync("create-bucket", "--bucket", bucket);
+        await _aws.RunAsync("create-delivery-stream", "--delivery-stream-name", name, "--extended-s3-destination-configuration",
+            $"{Role},BucketARN=arn:aws:s3:::{bucket},Prefix=cli/,BufferingHints={{SizeInMBs=1,IntervalInSeconds=0}}");
+        await WaitActiveAsync(name);
+        await _aws.RunAsync("put-record-batch", "--delivery-stream-name", name, "--records", """[{"Data":"one\n"},{"Data":"two\n"}]""");
+
+        JsonElement[] objects = [];
+        for (var i = 0; i < 100 && objects.Length == 0; i++)
+        {
+            var listing = await s3api.RunAsync("list-objects-v2", "--bucket", bucket, "--prefix", "cli/");
+            objects = listing.TryGetProperty("Contents", out var contents) ? [.. contents.EnumerateArray()] : [];
+            if (objects.Length == 0)
+            {
+                await Task.Delay(EddyServerFixture.StateDelayMs); // delivery runs in the background: wait for the object
+            }
+        }
+        var key = Assert.Single(objects).GetProperty("Key").GetString()!;
+        Assert.Matches($"^cli/\\d{{4}}/\\d{{2}}/\\d{{2}}/\\d{{2}}/{name}-1-\\d{{4}}(-\\d{{2}}){{5}}-[0-9a-f-]{{36}}$", key);
+        var file = Path.Combine(Path.GetTempPath(), "eddy-cli-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await s3api.RunAsync("get-object", "--bucket", bucket, "--key", key, file);
+            Assert.Equal("one\ntwo\n", await File.ReadAllTextAsync(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private async Task<JsonElement> DescribeAsync(string name) =>
         (await _aws.RunAsync("describe-delivery-stream", "--delivery-stream-name", name)).GetProperty("DeliveryStreamDescription");
 

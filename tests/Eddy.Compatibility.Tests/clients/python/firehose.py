@@ -1,5 +1,6 @@
 """boto3 firehose: every operation of the Firehose API, the defaults AWS fills in, and the errors."""
 
+import re
 import time
 
 import boto3
@@ -162,6 +163,45 @@ with r.section("KinesisStreamAsSource"):
         DeliveryStreamName=r.name("nosrc"), DeliveryStreamType="KinesisStreamAsSource",
         KinesisStreamSourceConfiguration={"KinesisStreamARN": stream_arn + "-nope", "RoleARN": ROLE},
         ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::b"}), "InvalidArgumentException")
+
+with r.section("Delivery into the embedded bucket store, read back over the S3 API"):
+    s3 = boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 6}), **common)
+    bucket = r.name("bucket").lower()
+    s3.create_bucket(Bucket=bucket)
+
+    def objects(prefix, want, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
+            data = b"".join(s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in sorted(keys))
+            if len(data) >= want or time.monotonic() > deadline:
+                return keys, data
+            time.sleep(0.05)
+
+    direct = r.name("direct")
+    fh.create_delivery_stream(DeliveryStreamName=direct, ExtendedS3DestinationConfiguration={
+        "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": "direct/", "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}})
+    wait_active(direct)
+    fh.put_record_batch(DeliveryStreamName=direct, Records=[{"Data": b"hello\n"}] * 3)
+    keys, data = objects("direct/", 18)
+    r.eq("DirectPut: the records, concatenated", data, b"hello\n" * 3)
+    r.check("DirectPut: key layout", all(re.match(rf"^direct/\d{{4}}/\d{{2}}/\d{{2}}/\d{{2}}/{direct}-1-\d{{4}}(-\d{{2}}){{5}}-[0-9a-f-]{{36}}$", k) for k in keys), keys)
+
+    source = r.name("kds-src")
+    r.create(source, 2)
+    r.wait_status(source)
+    fromkds = r.name("fromkds")
+    fh.create_delivery_stream(DeliveryStreamName=fromkds, DeliveryStreamType="KinesisStreamAsSource",
+                              KinesisStreamSourceConfiguration={"KinesisStreamARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{source}", "RoleARN": ROLE},
+                              ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "Prefix": "kds/",
+                                                                  "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}})
+    wait_active(fromkds)
+    for i in range(10):
+        r.kin.put_record(StreamName=source, PartitionKey=f"k{i}", Data=b"r%d\n" % i)
+    keys, data = objects("kds/", 30)
+    r.eq("KinesisStreamAsSource: every record of every shard, once", sorted(data.decode().split()), sorted(f"r{i}" for i in range(10)))
+    fh.delete_delivery_stream(DeliveryStreamName=fromkds)
+    fh.delete_delivery_stream(DeliveryStreamName=direct)
 
 with r.section("DescribeDeliveryStream / DeleteDeliveryStream"):
     expect("Describe: unknown", lambda: raw.describe_delivery_stream(DeliveryStreamName=missing), "ResourceNotFoundException",
