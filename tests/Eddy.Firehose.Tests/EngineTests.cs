@@ -37,9 +37,9 @@ public sealed class EngineTests : IAsyncLifetime
         await _logs.DisposeAsync();
     }
 
-    private async Task<FirehoseEngine> StartAsync()
+    private async Task<FirehoseEngine> StartAsync(IFirehoseProcessor? processor = null)
     {
-        var engine = new FirehoseEngine(new FirehoseOptions { Time = _time }, _logs, _catalog, _objects);
+        var engine = new FirehoseEngine(new FirehoseOptions { Time = _time }, _logs, _catalog, _objects, processor: processor);
         _engines.Add(engine);
         await engine.StartAsync();
         return engine;
@@ -237,5 +237,50 @@ public sealed class EngineTests : IAsyncLifetime
         await engine.PutRecordsAsync("u", Records(1, 10));
         await DeliveredAsync(engine, "u", 1);
         Assert.StartsWith("v2/2026/03/04/05/u-2-", Assert.Single(await _objects.ReadAllAsync("bucket")).Key, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_processing_on_the_processor_runs_between_buffer_and_bucket_and_failed_records_go_to_the_error_output()
+    {
+        var engine = await StartAsync(new UppercaseOrFail());
+        await CreateAsync(engine, "t", new DestinationInput("ExtendedS3DestinationConfiguration", """
+            {"RoleARN":"arn:aws:iam::000000000000:role/r","BucketARN":"arn:aws:s3:::bucket","Prefix":"ok/",
+             "BufferingHints":{"SizeInMBs":1,"IntervalInSeconds":0},
+             "ProcessingConfiguration":{"Enabled":true,"Processors":[{"Type":"Lambda","Parameters":[{"ParameterName":"LambdaArn","ParameterValue":"arn:aws:lambda:us-east-1:000000000000:function:f"}]}]}}
+            """));
+        await engine.PutRecordsAsync("t", [Encoding.ASCII.GetBytes("a\n"), Encoding.ASCII.GetBytes("poison\n"), Encoding.ASCII.GetBytes("b\n")]);
+        await engine.WaitForMetricsAsync("t", m => m.DeliveryRecords + m.ProcessingFailedRecords >= 3, CancellationToken.None).WaitAsync(s_wait);
+
+        var objects = await _objects.ReadAllAsync("bucket");
+        Assert.Equal("A\nB\n", Encoding.ASCII.GetString(Assert.Single(objects, o => o.Key.StartsWith("ok/2026/03/04/05/t-1-", StringComparison.Ordinal)).Value));
+        var (errorKey, error) = Assert.Single(objects, o => !o.Key.StartsWith("ok/2026", StringComparison.Ordinal));
+        Assert.StartsWith("ok/processing-failed/2026/03/04/05/t-1-2026-03-04-05-06-07-", errorKey, StringComparison.Ordinal);
+        using var document = System.Text.Json.JsonDocument.Parse(error);
+        Assert.Equal("Lambda.FunctionError", document.RootElement.GetProperty("errorCode").GetString());
+        Assert.Equal("poison\n", Encoding.ASCII.GetString(document.RootElement.GetProperty("rawData").GetBytesFromBase64()));
+    }
+
+    [Fact]
+    public async Task Without_processing_the_records_go_to_the_bucket_unchanged_even_with_a_processor_registered()
+    {
+        var engine = await StartAsync(new UppercaseOrFail());
+        await CreateAsync(engine, "n", S3(intervalSeconds: 0));
+        await engine.PutRecordsAsync("n", [Encoding.ASCII.GetBytes("poison\n")]);
+        await DeliveredAsync(engine, "n", 1);
+        Assert.Equal("poison\n", Encoding.ASCII.GetString(Assert.Single(await _objects.ReadAllAsync("bucket")).Value));
+    }
+
+    /// <summary>Uppercases every record but fails those that say "poison".</summary>
+    private sealed class UppercaseOrFail : IFirehoseProcessor
+    {
+        public ValueTask<ProcessingResult> ProcessAsync(ProcessingContext context, IReadOnlyList<FirehoseRecord> records, CancellationToken cancellationToken)
+        {
+            Assert.Contains("LambdaArn", context.ProcessingConfigurationJson, StringComparison.Ordinal);
+            var text = records.Select(r => (Record: r, Text: Encoding.ASCII.GetString(r.Data.Span))).ToList();
+            return ValueTask.FromResult(new ProcessingResult(
+                [.. text.Where(t => !t.Text.StartsWith("poison", StringComparison.Ordinal))
+                    .Select(t => new ProcessedRecord(t.Record.RecordId, t.Record.ArrivalMs, Encoding.ASCII.GetBytes(t.Text.ToUpperInvariant())))],
+                [.. text.Where(t => t.Text.StartsWith("poison", StringComparison.Ordinal)).Select(t => new FailedRecord(t.Record, "Lambda.FunctionError", "poisoned"))]));
+        }
     }
 }
