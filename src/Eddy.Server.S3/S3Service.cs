@@ -1,9 +1,12 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Eddy.Core;
 using Eddy.Core.Objects;
+using Eddy.Protocol.Auth;
+using Eddy.Server.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,12 +22,18 @@ namespace Eddy.Server.S3;
 /// <c>NotImplemented</c>. Errors go out in S3's XML shape with their status (HEAD errors without a body); every answer
 /// carries <c>x-amz-request-id</c> and <c>x-amz-id-2</c>.
 /// </summary>
-/// <remarks>Thread-safe (no state besides the store and the filters). Runs the request filters (signature format,
-/// fault injection) with the service <c>s3</c> before the operation, with an empty body: S3 payloads are streamed, not
-/// buffered (see docs/architecture.md for what that means for <c>--auth on</c>).</remarks>
+/// <remarks>Thread-safe (no state besides the store and the filters). Runs the request filters (authentication and
+/// authorization or the signature format check, fault injection) with the service <c>s3</c> before the operation, as a
+/// <see cref="RequestInfo.StreamedBody"/> request: the signature covers the client's <c>x-amz-content-sha256</c>, and
+/// the body is checked against it while it streams into the store (<see cref="PayloadOf"/>), so a body that does not
+/// match fails the operation before the store commits anything. Filter refusals go out as S3's errors
+/// (<see cref="S3Errors.FromFilter"/>).</remarks>
 public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> filters) : IRestService
 {
     private const string Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+    private const string StreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+    private const string StreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+    private const string StreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
     private static readonly XNamespace Ns = Namespace;
     private readonly IRequestFilter[] _filters = [.. filters];
 
@@ -45,12 +54,26 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         try
         {
             var operation = Operation(context.Request, bucket, key);
-            var info = new RequestInfo(context, SigningName, operation, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
-            foreach (var filter in _filters)
+            var contentSha256 = DeclaredContentSha256(context.Request);
+            var info = new RequestInfo(context, SigningName, operation, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty)
             {
-                await filter.OnRequestAsync(info).ConfigureAwait(false);
+                StreamedBody = true,
+                IamAction = IamActionOf(operation),
+                Resource = bucket is null ? "arn:aws:s3:::*" : key is null || operation == "DeleteObjects" ? "arn:aws:s3:::" + bucket : $"arn:aws:s3:::{bucket}/{key}",
+            };
+            try
+            {
+                foreach (var filter in _filters)
+                {
+                    await filter.OnRequestAsync(info).ConfigureAwait(false);
+                }
+            }
+            catch (ServiceException e)
+            {
+                throw S3Errors.FromFilter(e);
             }
 
+            context.Request.Body = PayloadOf(context.Request, contentSha256, AuthFilter.Seed(info));
             await DispatchAsync(context, operation, bucket, key).ConfigureAwait(false);
         }
         catch (ServiceException e) when (!response.HasStarted)
@@ -62,6 +85,61 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             await WriteErrorAsync(context, new ServiceException("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.", 400), bucket, key, requestId).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The request's <c>x-amz-content-sha256</c>: null when absent (allowed only without a SigV4 Authorization
+    /// header: unsigned requests under <c>--auth none</c>, presigned URLs); otherwise a hex SHA-256, UNSIGNED-PAYLOAD or
+    /// one of the STREAMING-* values, else <c>InvalidArgument</c>.</summary>
+    private static string? DeclaredContentSha256(HttpRequest request)
+    {
+        var value = request.Headers["x-amz-content-sha256"].ToString();
+        if (value.Length == 0)
+        {
+            return request.Headers.Authorization.ToString().StartsWith("AWS4-", StringComparison.Ordinal)
+                ? throw new ServiceException("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400)
+                : null;
+        }
+
+        if (value is SigV4.UnsignedPayload or StreamingSigned or StreamingSignedTrailer or StreamingUnsignedTrailer || IsHexSha256(value))
+        {
+            return value;
+        }
+
+        throw new ServiceException("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.", 400);
+    }
+
+    private static bool IsHexSha256(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigit);
+
+    /// <summary>The body an operation reads: a declared hex SHA-256 is checked as the body streams
+    /// (<c>XAmzContentSHA256Mismatch</c> at its end, before a store can commit it); an aws-chunked body is decoded, its
+    /// chunk signatures checked against the request's signature when the auth filter verified one (<paramref name="seed"/>).</summary>
+    private static Stream PayloadOf(HttpRequest request, string? contentSha256, SigV4Seed? seed)
+    {
+        var body = request.Body;
+        var chunked = request.Headers.ContentEncoding.ToString().Contains("aws-chunked", StringComparison.Ordinal)
+            || contentSha256?.StartsWith("STREAMING-", StringComparison.Ordinal) == true;
+        if (chunked)
+        {
+            var signed = contentSha256 is StreamingSigned or StreamingSignedTrailer;
+            return new AwsChunkedStream(body, signed && seed is not null ? new SigV4ChunkVerifier(seed) : null);
+        }
+
+        return contentSha256 is not null && IsHexSha256(contentSha256)
+            ? new DigestCheckingStream(body, HashAlgorithmName.SHA256, Convert.FromHexString(contentSha256), S3Errors.ContentSha256Mismatch)
+            : body;
+    }
+
+    /// <summary>The IAM action S3 authorizes an operation as.</summary>
+    private static string IamActionOf(string operation) => operation switch
+    {
+        "ListBuckets" => "s3:ListAllMyBuckets",
+        "HeadBucket" or "ListObjectsV2" or "ListObjects" => "s3:ListBucket",
+        "HeadObject" or "GetObject" => "s3:GetObject",
+        "PutObject" or "CopyObject" or "CreateMultipartUpload" or "UploadPart" or "CompleteMultipartUpload" => "s3:PutObject",
+        "DeleteObject" or "DeleteObjects" => "s3:DeleteObject",
+        "ListParts" => "s3:ListMultipartUploadParts",
+        "ListMultipartUploads" => "s3:ListBucketMultipartUploads",
+        _ => "s3:" + operation, // CreateBucket, DeleteBucket, GetBucketLocation, AbortMultipartUpload
+    };
 
     /// <summary>The operation a request names, by method, bucket, key and sub-resource (S3's REST routing).</summary>
     private static string Operation(HttpRequest request, string? bucket, string? key)
@@ -153,13 +231,10 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
     private async Task CreateBucketAsync(HttpContext context, string bucket, CancellationToken ct)
     {
         // The optional CreateBucketConfiguration (LocationConstraint) must be well-formed XML; the region is Eddy's own.
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        var body = Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false));
+        if (body.Trim().Length > 0)
         {
-            var body = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-            if (body.Trim().Length > 0)
-            {
-                _ = XDocument.Parse(body);
-            }
+            _ = XDocument.Parse(body);
         }
 
         try
@@ -288,7 +363,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
 
     private async Task DeleteObjectsAsync(HttpContext context, string bucket, CancellationToken ct)
     {
-        var doc = await XDocument.LoadAsync(context.Request.Body, LoadOptions.None, ct).ConfigureAwait(false);
+        var doc = XDocument.Parse(Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false)));
         var root = doc.Root ?? throw new XmlException("empty");
         var quiet = string.Equals(root.Elements().FirstOrDefault(e => e.Name.LocalName == "Quiet")?.Value, "true", StringComparison.OrdinalIgnoreCase);
         var keys = root.Elements().Where(e => e.Name.LocalName == "Object")
@@ -327,13 +402,9 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
     {
         var request = context.Request;
         var headers = request.Headers;
-        Stream body = request.Body;
+        var body = request.Body; // decoded and checked (PayloadOf)
         var encodings = headers.ContentEncoding.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
-        var sha = headers["x-amz-content-sha256"].ToString();
-        if (encodings.Remove("aws-chunked") || sha.StartsWith("STREAMING-", StringComparison.Ordinal))
-        {
-            body = new AwsChunkedStream(body);
-        }
+        encodings.Remove("aws-chunked");
 
         if (headers.TryGetValue("Content-MD5", out var md5Header))
         {
@@ -352,7 +423,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 throw new ServiceException("InvalidDigest", "The Content-MD5 you specified is not valid.", 400);
             }
 
-            body = new Md5CheckingStream(body, expected);
+            body = new DigestCheckingStream(body, HashAlgorithmName.MD5, expected, S3Errors.BadDigest);
         }
 
         var write = new ObjectWrite(
@@ -498,6 +569,27 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         return metadata;
     }
 
+    /// <summary>A request's XML body, read to its end (so a declared SHA-256 is checked before it is used); over
+    /// 4 MiB is <c>MaxMessageLengthExceeded</c>.</summary>
+    private static async Task<byte[]> ReadSmallBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        const int Max = 4 << 20;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > Max)
+            {
+                throw new ServiceException("MaxMessageLengthExceeded", "Your request was too big.", 400);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     private static async Task NoContentAsync(HttpContext context, Task operation)
     {
         await operation.ConfigureAwait(false);
@@ -631,6 +723,11 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             case "InvalidRange" when e is ObjectStoreException { ActualObjectSize: { } size }:
                 error.Add(new XElement("RangeRequested", context.Request.Headers.Range.ToString()), new XElement("ActualObjectSize", size));
                 break;
+        }
+
+        foreach (var (name, value) in (e as ObjectStoreException)?.Details ?? [])
+        {
+            error.Add(new XElement(name, value));
         }
 
         error.Add(new XElement("RequestId", requestId), new XElement("HostId", response.Headers["x-amz-id-2"].ToString()));

@@ -159,4 +159,8 @@ public sealed class ObjectStoreException(string code, string message, int status
 
     /// <summary>The bucket or key the error is about (S3 puts it in the error's <c>BucketName</c> / <c>Key</c>).</summary>
     public string? Resource { get; init; }
+
+    /// <summary>More elements S3 puts in the error body (name, text), e.g. the two hashes of
+    /// <c>XAmzContentSHA256Mismatch</c>, or null.</summary>
+    public IReadOnlyList<(string Name, string Value)>? Details { get; init; }
 }
