@@ -18,7 +18,8 @@ namespace Eddy.Server.S3;
 /// (<c>/bucket/key</c>) and virtual-host style (<c>bucket.localhost[:port]</c>, <c>bucket.s3.localhost</c>). Operations:
 /// ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, ListObjectsV2, ListObjects, GetObject (Range,
 /// If-None-Match, If-Modified-Since), HeadObject, PutObject (Content-MD5, x-amz-meta-*, aws-chunked bodies),
-/// CopyObject, DeleteObject, DeleteObjects; anything else (multipart uploads, ACLs, versioning, ...) answers
+/// CopyObject, DeleteObject, DeleteObjects, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+/// AbortMultipartUpload, ListParts, ListMultipartUploads (one page each); anything else (UploadPartCopy, ACLs, versioning, ...) answers
 /// <c>NotImplemented</c>. Errors go out in S3's XML shape with their status (HEAD errors without a body); every answer
 /// carries <c>x-amz-request-id</c> and <c>x-amz-id-2</c>.
 /// </summary>
@@ -163,6 +164,11 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 return "GetBucketLocation";
             }
 
+            if (query.ContainsKey("uploads") && method == HttpMethods.Get)
+            {
+                return "ListMultipartUploads";
+            }
+
             if (query.Keys.Any(k => k is not ("list-type" or "prefix" or "delimiter" or "max-keys" or "continuation-token" or "start-after"
                 or "encoding-type" or "fetch-owner" or "marker" or "x-id") && !k.StartsWith("X-Amz-", StringComparison.Ordinal)))
             {
@@ -179,10 +185,28 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             };
         }
 
-        if (query.ContainsKey("uploads") || query.ContainsKey("uploadId") || query.ContainsKey("tagging") || query.ContainsKey("acl")
-            || query.ContainsKey("versionId") || query.ContainsKey("attributes") || query.ContainsKey("retention"))
+        if (query.ContainsKey("tagging") || query.ContainsKey("acl") || query.ContainsKey("versionId") || query.ContainsKey("attributes")
+            || query.ContainsKey("retention"))
         {
             throw NotImplemented();
+        }
+
+        if (query.ContainsKey("uploads"))
+        {
+            return method == HttpMethods.Post ? "CreateMultipartUpload" : throw MethodNotAllowed();
+        }
+
+        if (query.ContainsKey("uploadId"))
+        {
+            return method switch
+            {
+                "PUT" when request.Headers.ContainsKey("x-amz-copy-source") => throw NotImplemented(), // UploadPartCopy
+                "PUT" => "UploadPart",
+                "POST" => "CompleteMultipartUpload",
+                "DELETE" => "AbortMultipartUpload",
+                "GET" => "ListParts",
+                _ => throw MethodNotAllowed(),
+            };
         }
 
         return method switch
@@ -213,6 +237,12 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             "GetObject" => GetObjectAsync(context, bucket!, key!, head: false, ct),
             "HeadObject" => GetObjectAsync(context, bucket!, key!, head: true, ct),
             "DeleteObject" => NoContentAsync(context, store.DeleteObjectAsync(bucket!, key!, ct)),
+            "CreateMultipartUpload" => CreateMultipartUploadAsync(context, bucket!, key!, ct),
+            "UploadPart" => UploadPartAsync(context, bucket!, key!, ct),
+            "CompleteMultipartUpload" => CompleteMultipartUploadAsync(context, bucket!, key!, ct),
+            "AbortMultipartUpload" => NoContentAsync(context, store.AbortMultipartUploadAsync(bucket!, key!, UploadId(context), ct)),
+            "ListParts" => ListPartsAsync(context, bucket!, key!, ct),
+            "ListMultipartUploads" => ListMultipartUploadsAsync(context, bucket!, ct),
             _ => throw NotImplemented(),
         };
     }
@@ -400,11 +430,35 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
 
     private async Task PutObjectAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
-        var request = context.Request;
-        var headers = request.Headers;
-        var body = request.Body; // decoded and checked (PayloadOf)
+        ObjectInfo info;
+        var body = WithContentMd5(context.Request);
+        await using (body.ConfigureAwait(false))
+        {
+            info = await store.PutObjectAsync(bucket, key, body, WriteOf(context.Request.Headers), ct).ConfigureAwait(false);
+        }
+
+        context.Response.Headers.ETag = info.ETag;
+        context.Response.StatusCode = 200;
+    }
+
+    /// <summary>What a PutObject or CreateMultipartUpload says of the object: content type, content encoding (without
+    /// aws-chunked, which only framed the upload), x-amz-meta-*.</summary>
+    private static ObjectWrite WriteOf(IHeaderDictionary headers)
+    {
         var encodings = headers.ContentEncoding.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
         encodings.Remove("aws-chunked");
+        return new ObjectWrite(
+            headers.ContentType.Count > 0 ? headers.ContentType.ToString() : null,
+            encodings.Count > 0 ? string.Join(",", encodings) : null,
+            UserMetadata(headers));
+    }
+
+    /// <summary>The request's body (decoded and checked by <see cref="PayloadOf"/>), also checked against its
+    /// Content-MD5 when it has one (<c>InvalidDigest</c>, <c>BadDigest</c>).</summary>
+    private static Stream WithContentMd5(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var body = request.Body;
 
         if (headers.TryGetValue("Content-MD5", out var md5Header))
         {
@@ -426,19 +480,85 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             body = new DigestCheckingStream(body, HashAlgorithmName.MD5, expected, S3Errors.BadDigest);
         }
 
-        var write = new ObjectWrite(
-            headers.ContentType.Count > 0 ? headers.ContentType.ToString() : null,
-            encodings.Count > 0 ? string.Join(",", encodings) : null,
-            UserMetadata(headers));
-        ObjectInfo info;
-        await using (body.ConfigureAwait(false))
+        return body;
+    }
+
+    private async Task CreateMultipartUploadAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var uploadId = await store.CreateMultipartUploadAsync(bucket, key, WriteOf(context.Request.Headers), ct).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "InitiateMultipartUploadResult",
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", uploadId))).ConfigureAwait(false);
+    }
+
+    private async Task UploadPartAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        if (!int.TryParse(context.Request.Query["partNumber"], NumberStyles.None, CultureInfo.InvariantCulture, out var partNumber))
         {
-            info = await store.PutObjectAsync(bucket, key, body, write, ct).ConfigureAwait(false);
+            throw ObjectStoreException.InvalidPartNumber();
         }
 
-        context.Response.Headers.ETag = info.ETag;
+        PartInfo part;
+        var body = WithContentMd5(context.Request);
+        await using (body.ConfigureAwait(false))
+        {
+            part = await store.UploadPartAsync(bucket, key, UploadId(context), partNumber, body, ct).ConfigureAwait(false);
+        }
+
+        context.Response.Headers.ETag = part.ETag;
         context.Response.StatusCode = 200;
     }
+
+    private async Task CompleteMultipartUploadAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var doc = XDocument.Parse(Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false)));
+        var parts = new List<CompletedPart>();
+        foreach (var part in (doc.Root ?? throw new XmlException("empty")).Elements().Where(e => e.Name.LocalName == "Part"))
+        {
+            var number = part.Elements().FirstOrDefault(e => e.Name.LocalName == "PartNumber")?.Value;
+            var etag = part.Elements().FirstOrDefault(e => e.Name.LocalName == "ETag")?.Value;
+            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var partNumber) || etag is null)
+            {
+                throw new XmlException("part");
+            }
+
+            parts.Add(new CompletedPart(partNumber, etag));
+        }
+
+        var info = await store.CompleteMultipartUploadAsync(bucket, key, UploadId(context), parts, ct).ConfigureAwait(false);
+        var request = context.Request;
+        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "CompleteMultipartUploadResult",
+            new XElement(Ns + "Location", $"{request.Scheme}://{request.Host}/{bucket}/{UrlEncode(key)}"),
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "ETag", info.ETag))).ConfigureAwait(false);
+    }
+
+    private async Task ListPartsAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var uploadId = UploadId(context);
+        var parts = await store.ListPartsAsync(bucket, key, uploadId, ct).ConfigureAwait(false);
+        var xml = new XElement(Ns + "ListPartsResult",
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", uploadId),
+            new XElement(Ns + "PartNumberMarker", 0), new XElement(Ns + "NextPartNumberMarker", parts.Count > 0 ? parts[^1].PartNumber : 0),
+            new XElement(Ns + "MaxParts", 10000), new XElement(Ns + "IsTruncated", "false"),
+            parts.Select(p => new XElement(Ns + "Part",
+                new XElement(Ns + "PartNumber", p.PartNumber), new XElement(Ns + "LastModified", Iso(p.LastModified)),
+                new XElement(Ns + "ETag", p.ETag), new XElement(Ns + "Size", p.Size))),
+            Initiator(), Owner(), new XElement(Ns + "StorageClass", "STANDARD"));
+        await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
+    }
+
+    private async Task ListMultipartUploadsAsync(HttpContext context, string bucket, CancellationToken ct)
+    {
+        var uploads = await store.ListMultipartUploadsAsync(bucket, ct).ConfigureAwait(false);
+        var xml = new XElement(Ns + "ListMultipartUploadsResult",
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "KeyMarker"), new XElement(Ns + "UploadIdMarker"),
+            new XElement(Ns + "MaxUploads", 1000), new XElement(Ns + "IsTruncated", "false"),
+            uploads.Select(u => new XElement(Ns + "Upload",
+                new XElement(Ns + "Key", u.Key), new XElement(Ns + "UploadId", u.UploadId), Initiator(), Owner(),
+                new XElement(Ns + "StorageClass", "STANDARD"), new XElement(Ns + "Initiated", Iso(u.Initiated)))));
+        await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
+    }
+
+    private static string UploadId(HttpContext context) => context.Request.Query["uploadId"].ToString();
 
     private async Task CopyObjectAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
@@ -660,6 +780,8 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         return parts.Length == 5 ? parts[2] : "us-east-1";
     }
 
+    private static XElement Initiator() => new(Ns + "Initiator", new XElement(Ns + "ID", "eddy"), new XElement(Ns + "DisplayName", "eddy"));
+
     private static XElement Owner() => new(Ns + "Owner", new XElement(Ns + "ID", "eddy"), new XElement(Ns + "DisplayName", "eddy"));
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
@@ -716,6 +838,9 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         {
             case "NoSuchBucket" or "BucketNotEmpty" or "BucketAlreadyOwnedByYou" or "InvalidBucketName":
                 error.Add(new XElement("BucketName", (e as ObjectStoreException)?.Resource ?? bucket));
+                break;
+            case "NoSuchUpload":
+                error.Add(new XElement("UploadId", (e as ObjectStoreException)?.Resource));
                 break;
             case "NoSuchKey" or "KeyTooLongError":
                 error.Add(new XElement("Key", (e as ObjectStoreException)?.Resource ?? key));
