@@ -1,9 +1,12 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Eddy.Core;
 using Eddy.Core.Objects;
+using Eddy.Protocol.Auth;
+using Eddy.Server.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,16 +18,23 @@ namespace Eddy.Server.S3;
 /// (<c>/bucket/key</c>) and virtual-host style (<c>bucket.localhost[:port]</c>, <c>bucket.s3.localhost</c>). Operations:
 /// ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, ListObjectsV2, ListObjects, GetObject (Range,
 /// If-None-Match, If-Modified-Since), HeadObject, PutObject (Content-MD5, x-amz-meta-*, aws-chunked bodies),
-/// CopyObject, DeleteObject, DeleteObjects; anything else (multipart uploads, ACLs, versioning, ...) answers
+/// CopyObject, DeleteObject, DeleteObjects, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+/// AbortMultipartUpload, ListParts, ListMultipartUploads (one page each); anything else (UploadPartCopy, ACLs, versioning, ...) answers
 /// <c>NotImplemented</c>. Errors go out in S3's XML shape with their status (HEAD errors without a body); every answer
 /// carries <c>x-amz-request-id</c> and <c>x-amz-id-2</c>.
 /// </summary>
-/// <remarks>Thread-safe (no state besides the store and the filters). Runs the request filters (signature format,
-/// fault injection) with the service <c>s3</c> before the operation, with an empty body: S3 payloads are streamed, not
-/// buffered (see docs/architecture.md for what that means for <c>--auth on</c>).</remarks>
+/// <remarks>Thread-safe (no state besides the store and the filters). Runs the request filters (authentication and
+/// authorization or the signature format check, fault injection) with the service <c>s3</c> before the operation, as a
+/// <see cref="RequestInfo.StreamedBody"/> request: the signature covers the client's <c>x-amz-content-sha256</c>, and
+/// the body is checked against it while it streams into the store (<see cref="PayloadOf"/>), so a body that does not
+/// match fails the operation before the store commits anything. Filter refusals go out as S3's errors
+/// (<see cref="S3Errors.FromFilter"/>).</remarks>
 public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> filters) : IRestService
 {
     private const string Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+    private const string StreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+    private const string StreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+    private const string StreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
     private static readonly XNamespace Ns = Namespace;
     private readonly IRequestFilter[] _filters = [.. filters];
 
@@ -45,12 +55,26 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         try
         {
             var operation = Operation(context.Request, bucket, key);
-            var info = new RequestInfo(context, SigningName, operation, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
-            foreach (var filter in _filters)
+            var contentSha256 = DeclaredContentSha256(context.Request);
+            var info = new RequestInfo(context, SigningName, operation, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty)
             {
-                await filter.OnRequestAsync(info).ConfigureAwait(false);
+                StreamedBody = true,
+                IamAction = IamActionOf(operation),
+                Resource = bucket is null ? "arn:aws:s3:::*" : key is null || operation == "DeleteObjects" ? "arn:aws:s3:::" + bucket : $"arn:aws:s3:::{bucket}/{key}",
+            };
+            try
+            {
+                foreach (var filter in _filters)
+                {
+                    await filter.OnRequestAsync(info).ConfigureAwait(false);
+                }
+            }
+            catch (ServiceException e)
+            {
+                throw S3Errors.FromFilter(e);
             }
 
+            context.Request.Body = PayloadOf(context.Request, contentSha256, AuthFilter.Seed(info));
             await DispatchAsync(context, operation, bucket, key).ConfigureAwait(false);
         }
         catch (ServiceException e) when (!response.HasStarted)
@@ -62,6 +86,61 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             await WriteErrorAsync(context, new ServiceException("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.", 400), bucket, key, requestId).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The request's <c>x-amz-content-sha256</c>: null when absent (allowed only without a SigV4 Authorization
+    /// header: unsigned requests under <c>--auth none</c>, presigned URLs); otherwise a hex SHA-256, UNSIGNED-PAYLOAD or
+    /// one of the STREAMING-* values, else <c>InvalidArgument</c>.</summary>
+    private static string? DeclaredContentSha256(HttpRequest request)
+    {
+        var value = request.Headers["x-amz-content-sha256"].ToString();
+        if (value.Length == 0)
+        {
+            return request.Headers.Authorization.ToString().StartsWith("AWS4-", StringComparison.Ordinal)
+                ? throw new ServiceException("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400)
+                : null;
+        }
+
+        if (value is SigV4.UnsignedPayload or StreamingSigned or StreamingSignedTrailer or StreamingUnsignedTrailer || IsHexSha256(value))
+        {
+            return value;
+        }
+
+        throw new ServiceException("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.", 400);
+    }
+
+    private static bool IsHexSha256(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigit);
+
+    /// <summary>The body an operation reads: a declared hex SHA-256 is checked as the body streams
+    /// (<c>XAmzContentSHA256Mismatch</c> at its end, before a store can commit it); an aws-chunked body is decoded, its
+    /// chunk signatures checked against the request's signature when the auth filter verified one (<paramref name="seed"/>).</summary>
+    private static Stream PayloadOf(HttpRequest request, string? contentSha256, SigV4Seed? seed)
+    {
+        var body = request.Body;
+        var chunked = request.Headers.ContentEncoding.ToString().Contains("aws-chunked", StringComparison.Ordinal)
+            || contentSha256?.StartsWith("STREAMING-", StringComparison.Ordinal) == true;
+        if (chunked)
+        {
+            var signed = contentSha256 is StreamingSigned or StreamingSignedTrailer;
+            return new AwsChunkedStream(body, signed && seed is not null ? new SigV4ChunkVerifier(seed) : null);
+        }
+
+        return contentSha256 is not null && IsHexSha256(contentSha256)
+            ? new DigestCheckingStream(body, HashAlgorithmName.SHA256, Convert.FromHexString(contentSha256), S3Errors.ContentSha256Mismatch)
+            : body;
+    }
+
+    /// <summary>The IAM action S3 authorizes an operation as.</summary>
+    private static string IamActionOf(string operation) => operation switch
+    {
+        "ListBuckets" => "s3:ListAllMyBuckets",
+        "HeadBucket" or "ListObjectsV2" or "ListObjects" => "s3:ListBucket",
+        "HeadObject" or "GetObject" => "s3:GetObject",
+        "PutObject" or "CopyObject" or "CreateMultipartUpload" or "UploadPart" or "CompleteMultipartUpload" => "s3:PutObject",
+        "DeleteObject" or "DeleteObjects" => "s3:DeleteObject",
+        "ListParts" => "s3:ListMultipartUploadParts",
+        "ListMultipartUploads" => "s3:ListBucketMultipartUploads",
+        _ => "s3:" + operation, // CreateBucket, DeleteBucket, GetBucketLocation, AbortMultipartUpload
+    };
 
     /// <summary>The operation a request names, by method, bucket, key and sub-resource (S3's REST routing).</summary>
     private static string Operation(HttpRequest request, string? bucket, string? key)
@@ -85,6 +164,11 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 return "GetBucketLocation";
             }
 
+            if (query.ContainsKey("uploads") && method == HttpMethods.Get)
+            {
+                return "ListMultipartUploads";
+            }
+
             if (query.Keys.Any(k => k is not ("list-type" or "prefix" or "delimiter" or "max-keys" or "continuation-token" or "start-after"
                 or "encoding-type" or "fetch-owner" or "marker" or "x-id") && !k.StartsWith("X-Amz-", StringComparison.Ordinal)))
             {
@@ -101,10 +185,28 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             };
         }
 
-        if (query.ContainsKey("uploads") || query.ContainsKey("uploadId") || query.ContainsKey("tagging") || query.ContainsKey("acl")
-            || query.ContainsKey("versionId") || query.ContainsKey("attributes") || query.ContainsKey("retention"))
+        if (query.ContainsKey("tagging") || query.ContainsKey("acl") || query.ContainsKey("versionId") || query.ContainsKey("attributes")
+            || query.ContainsKey("retention"))
         {
             throw NotImplemented();
+        }
+
+        if (query.ContainsKey("uploads"))
+        {
+            return method == HttpMethods.Post ? "CreateMultipartUpload" : throw MethodNotAllowed();
+        }
+
+        if (query.ContainsKey("uploadId"))
+        {
+            return method switch
+            {
+                "PUT" when request.Headers.ContainsKey("x-amz-copy-source") => throw NotImplemented(), // UploadPartCopy
+                "PUT" => "UploadPart",
+                "POST" => "CompleteMultipartUpload",
+                "DELETE" => "AbortMultipartUpload",
+                "GET" => "ListParts",
+                _ => throw MethodNotAllowed(),
+            };
         }
 
         return method switch
@@ -135,6 +237,12 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             "GetObject" => GetObjectAsync(context, bucket!, key!, head: false, ct),
             "HeadObject" => GetObjectAsync(context, bucket!, key!, head: true, ct),
             "DeleteObject" => NoContentAsync(context, store.DeleteObjectAsync(bucket!, key!, ct)),
+            "CreateMultipartUpload" => CreateMultipartUploadAsync(context, bucket!, key!, ct),
+            "UploadPart" => UploadPartAsync(context, bucket!, key!, ct),
+            "CompleteMultipartUpload" => CompleteMultipartUploadAsync(context, bucket!, key!, ct),
+            "AbortMultipartUpload" => NoContentAsync(context, store.AbortMultipartUploadAsync(bucket!, key!, UploadId(context), ct)),
+            "ListParts" => ListPartsAsync(context, bucket!, key!, ct),
+            "ListMultipartUploads" => ListMultipartUploadsAsync(context, bucket!, ct),
             _ => throw NotImplemented(),
         };
     }
@@ -153,13 +261,10 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
     private async Task CreateBucketAsync(HttpContext context, string bucket, CancellationToken ct)
     {
         // The optional CreateBucketConfiguration (LocationConstraint) must be well-formed XML; the region is Eddy's own.
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        var body = Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false));
+        if (body.Trim().Length > 0)
         {
-            var body = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-            if (body.Trim().Length > 0)
-            {
-                _ = XDocument.Parse(body);
-            }
+            _ = XDocument.Parse(body);
         }
 
         try
@@ -288,7 +393,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
 
     private async Task DeleteObjectsAsync(HttpContext context, string bucket, CancellationToken ct)
     {
-        var doc = await XDocument.LoadAsync(context.Request.Body, LoadOptions.None, ct).ConfigureAwait(false);
+        var doc = XDocument.Parse(Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false)));
         var root = doc.Root ?? throw new XmlException("empty");
         var quiet = string.Equals(root.Elements().FirstOrDefault(e => e.Name.LocalName == "Quiet")?.Value, "true", StringComparison.OrdinalIgnoreCase);
         var keys = root.Elements().Where(e => e.Name.LocalName == "Object")
@@ -325,15 +430,35 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
 
     private async Task PutObjectAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
-        var request = context.Request;
-        var headers = request.Headers;
-        Stream body = request.Body;
-        var encodings = headers.ContentEncoding.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
-        var sha = headers["x-amz-content-sha256"].ToString();
-        if (encodings.Remove("aws-chunked") || sha.StartsWith("STREAMING-", StringComparison.Ordinal))
+        ObjectInfo info;
+        var body = WithContentMd5(context.Request);
+        await using (body.ConfigureAwait(false))
         {
-            body = new AwsChunkedStream(body);
+            info = await store.PutObjectAsync(bucket, key, body, WriteOf(context.Request.Headers), ct).ConfigureAwait(false);
         }
+
+        context.Response.Headers.ETag = info.ETag;
+        context.Response.StatusCode = 200;
+    }
+
+    /// <summary>What a PutObject or CreateMultipartUpload says of the object: content type, content encoding (without
+    /// aws-chunked, which only framed the upload), x-amz-meta-*.</summary>
+    private static ObjectWrite WriteOf(IHeaderDictionary headers)
+    {
+        var encodings = headers.ContentEncoding.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        encodings.Remove("aws-chunked");
+        return new ObjectWrite(
+            headers.ContentType.Count > 0 ? headers.ContentType.ToString() : null,
+            encodings.Count > 0 ? string.Join(",", encodings) : null,
+            UserMetadata(headers));
+    }
+
+    /// <summary>The request's body (decoded and checked by <see cref="PayloadOf"/>), also checked against its
+    /// Content-MD5 when it has one (<c>InvalidDigest</c>, <c>BadDigest</c>).</summary>
+    private static Stream WithContentMd5(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var body = request.Body;
 
         if (headers.TryGetValue("Content-MD5", out var md5Header))
         {
@@ -352,22 +477,88 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 throw new ServiceException("InvalidDigest", "The Content-MD5 you specified is not valid.", 400);
             }
 
-            body = new Md5CheckingStream(body, expected);
+            body = new DigestCheckingStream(body, HashAlgorithmName.MD5, expected, S3Errors.BadDigest);
         }
 
-        var write = new ObjectWrite(
-            headers.ContentType.Count > 0 ? headers.ContentType.ToString() : null,
-            encodings.Count > 0 ? string.Join(",", encodings) : null,
-            UserMetadata(headers));
-        ObjectInfo info;
+        return body;
+    }
+
+    private async Task CreateMultipartUploadAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var uploadId = await store.CreateMultipartUploadAsync(bucket, key, WriteOf(context.Request.Headers), ct).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "InitiateMultipartUploadResult",
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", uploadId))).ConfigureAwait(false);
+    }
+
+    private async Task UploadPartAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        if (!int.TryParse(context.Request.Query["partNumber"], NumberStyles.None, CultureInfo.InvariantCulture, out var partNumber))
+        {
+            throw ObjectStoreException.InvalidPartNumber();
+        }
+
+        PartInfo part;
+        var body = WithContentMd5(context.Request);
         await using (body.ConfigureAwait(false))
         {
-            info = await store.PutObjectAsync(bucket, key, body, write, ct).ConfigureAwait(false);
+            part = await store.UploadPartAsync(bucket, key, UploadId(context), partNumber, body, ct).ConfigureAwait(false);
         }
 
-        context.Response.Headers.ETag = info.ETag;
+        context.Response.Headers.ETag = part.ETag;
         context.Response.StatusCode = 200;
     }
+
+    private async Task CompleteMultipartUploadAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var doc = XDocument.Parse(Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false)));
+        var parts = new List<CompletedPart>();
+        foreach (var part in (doc.Root ?? throw new XmlException("empty")).Elements().Where(e => e.Name.LocalName == "Part"))
+        {
+            var number = part.Elements().FirstOrDefault(e => e.Name.LocalName == "PartNumber")?.Value;
+            var etag = part.Elements().FirstOrDefault(e => e.Name.LocalName == "ETag")?.Value;
+            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var partNumber) || etag is null)
+            {
+                throw new XmlException("part");
+            }
+
+            parts.Add(new CompletedPart(partNumber, etag));
+        }
+
+        var info = await store.CompleteMultipartUploadAsync(bucket, key, UploadId(context), parts, ct).ConfigureAwait(false);
+        var request = context.Request;
+        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "CompleteMultipartUploadResult",
+            new XElement(Ns + "Location", $"{request.Scheme}://{request.Host}/{bucket}/{UrlEncode(key)}"),
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "ETag", info.ETag))).ConfigureAwait(false);
+    }
+
+    private async Task ListPartsAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var uploadId = UploadId(context);
+        var parts = await store.ListPartsAsync(bucket, key, uploadId, ct).ConfigureAwait(false);
+        var xml = new XElement(Ns + "ListPartsResult",
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", uploadId),
+            new XElement(Ns + "PartNumberMarker", 0), new XElement(Ns + "NextPartNumberMarker", parts.Count > 0 ? parts[^1].PartNumber : 0),
+            new XElement(Ns + "MaxParts", 10000), new XElement(Ns + "IsTruncated", "false"),
+            parts.Select(p => new XElement(Ns + "Part",
+                new XElement(Ns + "PartNumber", p.PartNumber), new XElement(Ns + "LastModified", Iso(p.LastModified)),
+                new XElement(Ns + "ETag", p.ETag), new XElement(Ns + "Size", p.Size))),
+            Initiator(), Owner(), new XElement(Ns + "StorageClass", "STANDARD"));
+        await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
+    }
+
+    private async Task ListMultipartUploadsAsync(HttpContext context, string bucket, CancellationToken ct)
+    {
+        var uploads = await store.ListMultipartUploadsAsync(bucket, ct).ConfigureAwait(false);
+        var xml = new XElement(Ns + "ListMultipartUploadsResult",
+            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "KeyMarker"), new XElement(Ns + "UploadIdMarker"),
+            new XElement(Ns + "MaxUploads", 1000), new XElement(Ns + "IsTruncated", "false"),
+            uploads.Select(u => new XElement(Ns + "Upload",
+                new XElement(Ns + "Key", u.Key), new XElement(Ns + "UploadId", u.UploadId), Initiator(), Owner(),
+                new XElement(Ns + "StorageClass", "STANDARD"), new XElement(Ns + "Initiated", Iso(u.Initiated)))));
+        await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
+    }
+
+    private static string UploadId(HttpContext context) => context.Request.Query["uploadId"].ToString();
 
     private async Task CopyObjectAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
@@ -498,6 +689,27 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         return metadata;
     }
 
+    /// <summary>A request's XML body, read to its end (so a declared SHA-256 is checked before it is used); over
+    /// 4 MiB is <c>MaxMessageLengthExceeded</c>.</summary>
+    private static async Task<byte[]> ReadSmallBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        const int Max = 4 << 20;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > Max)
+            {
+                throw new ServiceException("MaxMessageLengthExceeded", "Your request was too big.", 400);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     private static async Task NoContentAsync(HttpContext context, Task operation)
     {
         await operation.ConfigureAwait(false);
@@ -568,6 +780,8 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         return parts.Length == 5 ? parts[2] : "us-east-1";
     }
 
+    private static XElement Initiator() => new(Ns + "Initiator", new XElement(Ns + "ID", "eddy"), new XElement(Ns + "DisplayName", "eddy"));
+
     private static XElement Owner() => new(Ns + "Owner", new XElement(Ns + "ID", "eddy"), new XElement(Ns + "DisplayName", "eddy"));
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
@@ -625,12 +839,20 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             case "NoSuchBucket" or "BucketNotEmpty" or "BucketAlreadyOwnedByYou" or "InvalidBucketName":
                 error.Add(new XElement("BucketName", (e as ObjectStoreException)?.Resource ?? bucket));
                 break;
+            case "NoSuchUpload":
+                error.Add(new XElement("UploadId", (e as ObjectStoreException)?.Resource));
+                break;
             case "NoSuchKey" or "KeyTooLongError":
                 error.Add(new XElement("Key", (e as ObjectStoreException)?.Resource ?? key));
                 break;
             case "InvalidRange" when e is ObjectStoreException { ActualObjectSize: { } size }:
                 error.Add(new XElement("RangeRequested", context.Request.Headers.Range.ToString()), new XElement("ActualObjectSize", size));
                 break;
+        }
+
+        foreach (var (name, value) in (e as ObjectStoreException)?.Details ?? [])
+        {
+            error.Add(new XElement(name, value));
         }
 
         error.Add(new XElement("RequestId", requestId), new XElement("HostId", response.Headers["x-amz-id-2"].ToString()));
