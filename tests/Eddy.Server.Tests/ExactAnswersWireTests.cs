@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Eddy.Testing;
 
 namespace Eddy.Server.Tests;

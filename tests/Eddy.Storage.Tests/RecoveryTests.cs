@@ -18,9 +18,9 @@ public sealed class RecoveryTests : IDisposable
 
     private string IndexPath(long baseOffset) => Path.Combine(LogDir, SegmentFormat.IndexFileName(baseOffset));
 
-    private long[] SegmentBases() => Directory.GetFiles(LogDir, "*.log")
+    private long[] SegmentBases() => [.. Directory.GetFiles(LogDir, "*.log")
         .Select(p => long.Parse(Path.GetFileNameWithoutExtension(p), System.Globalization.CultureInfo.InvariantCulture))
-        .Order().ToArray();
+        .Order()];
 
     /// <summary>
     /// Writes <paramref name="records"/> single-record appends of 100 bytes (125-byte frames), each byte = offset. Unless

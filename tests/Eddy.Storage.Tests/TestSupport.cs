@@ -44,7 +44,7 @@ internal sealed class TempDirectory : IDisposable
 internal static class Payloads
 {
     public static ReadOnlyMemory<byte>[] Of(params string[] texts)
-        => texts.Select(t => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(t)).ToArray();
+        => [.. texts.Select(t => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(t))];
 
     public static ReadOnlyMemory<byte>[] Sized(int count, int size, byte fill = 0x5A)
     {

@@ -100,7 +100,7 @@ public sealed class FaultInjector(TimeProvider? time = null)
         lock (_gate)
         {
             if (!_rules.Any(r => r.IsExpired(now) || r.IsExhausted)) return;
-            Volatile.Write(ref _rules, _rules.Where(r => !r.IsExpired(now) && !r.IsExhausted).ToArray());
+            Volatile.Write(ref _rules, [.. _rules.Where(r => !r.IsExpired(now) && !r.IsExhausted)]);
         }
     }
 }
