@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Storage.Tests;
 
@@ -7,7 +8,7 @@ public sealed class FileLogStoreTests : IDisposable
 {
     private const long StartMs = 1_700_000_000_000;
     private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(StartMs);
+    private readonly FakeTimeProvider _time = TestClock.At(StartMs);
 
     public void Dispose() => _dir.Dispose();
 
@@ -33,7 +34,7 @@ public sealed class FileLogStoreTests : IDisposable
             for (int i = 0; i < 60; i++)
             {
                 await log.AppendAsync(Payloads.Sized(1 + (i % 3), 150, (byte)i));
-                _time.Advance(100);
+                _time.AdvanceMs(100);
             }
 
             await log.TrimAsync(StartMs + 1000);
@@ -57,7 +58,7 @@ public sealed class FileLogStoreTests : IDisposable
             Assert.True(before.Zip(after).All(p => p.First.Payload.Span.SequenceEqual(p.Second.Payload.Span)));
             Assert.Equal(before.First(r => r.TimestampMs >= StartMs + 3000).Offset, log.FindOffsetByTimestamp(StartMs + 3000));
 
-            _time.NowMs = StartMs; // behind the log's last timestamp: the log must not go back
+            _time.SetNowMs(StartMs); // behind the log's last timestamp: the log must not go back
             AppendResult next = await log.AppendAsync(Payloads.Of("next"));
             Assert.Equal(before[^1].Offset + 1, next.FirstOffset);
             Assert.Equal(lastTs, next.TimestampMs);
@@ -229,14 +230,14 @@ public sealed class FileLogStoreTests : IDisposable
             for (int i = 0; i < 400; i++)
             {
                 await log.AppendAsync(Payloads.Sized(2, 100));
-                _time.Advance(1);
+                _time.AdvanceMs(1);
             }
         });
         Task trimmer = Task.Run(async () =>
         {
             while (!writer.IsCompleted)
             {
-                await log.TrimAsync(_time.NowMs - 20);
+                await log.TrimAsync(_time.NowMs() - 20);
                 await Task.Yield();
             }
         });
@@ -256,7 +257,7 @@ public sealed class FileLogStoreTests : IDisposable
                     Assert.True(r.Records[0].Offset >= start);
                 }
 
-                log.FindOffsetByTimestamp(_time.NowMs - 10);
+                log.FindOffsetByTimestamp(_time.NowMs() - 10);
             }
         });
 
