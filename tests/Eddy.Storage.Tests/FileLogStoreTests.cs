@@ -24,6 +24,26 @@ public sealed class FileLogStoreTests : IDisposable
         });
 
     [Fact]
+    public async Task Concurrent_deletes_of_one_log_complete_together_and_an_open_after_them_starts_empty()
+    {
+        await using FileLogStore store = NewStore();
+        IShardLog log = store.Open("s");
+        await log.AppendAsync(Payloads.Of("a", "b"));
+        IShardLog other = store.Open("t");
+
+        ValueTask first = store.DeleteAsync("s");
+        ValueTask second = store.DeleteAsync("s");
+        Assert.Same(other, store.Open("t")); // a delete in progress holds up no other log
+        await first;
+        await second;
+
+        IShardLog fresh = store.Open("s");
+        Assert.NotSame(log, fresh);
+        Assert.Equal(0, fresh.EndOffset);
+        Assert.Equal(["s", "t"], store.ListLogs());
+    }
+
+    [Fact]
     public async Task Reopen_RestoresEverything_AndContinuesOffsets()
     {
         long lastTs;
