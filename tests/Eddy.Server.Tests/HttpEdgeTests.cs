@@ -9,12 +9,12 @@ using Eddy.Testing;
 
 namespace Eddy.Server.Tests;
 
-/// <summary>One real server for <see cref="HttpEdgeTests"/>.</summary>
+/// <summary>One server (its pipeline in this process) for <see cref="HttpEdgeTests"/>.</summary>
 public sealed class EdgeServerFixture : IAsyncLifetime
 {
-    public EddyServer Server { get; private set; } = null!;
+    public InProcessServer Server { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Server = await EddyServer.StartAsync(new EddyServerOptions { InMemory = true, StateDelayMs = 0 });
+    public async Task InitializeAsync() => Server = await InProcessServer.StartAsync();
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
