@@ -46,5 +46,8 @@ internal static class S3Errors
 
     /// <summary>The body did not hash to its <c>Content-MD5</c>.</summary>
     public static ServiceException BadDigest(byte[] declared, byte[] computed) =>
-        new ObjectStoreException("BadDigest", "The Content-MD5 you specified did not match what we received.", 400);
+        new ObjectStoreException("BadDigest", "The Content-MD5 you specified did not match what we received.", 400)
+        {
+            Details = [("ExpectedDigest", Convert.ToBase64String(declared)), ("CalculatedDigest", Convert.ToBase64String(computed))],
+        };
 }

@@ -35,7 +35,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
     private const string StreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
     private const string StreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
     private const string StreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
-    private static readonly XNamespace Ns = Namespace;
+    private static readonly XNamespace s_ns = Namespace;
     private readonly IRequestFilter[] _filters = [.. filters];
 
     public string SigningName => "s3";
@@ -250,11 +250,11 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
     private async Task ListBucketsAsync(HttpContext context, CancellationToken ct)
     {
         var buckets = await store.ListBucketsAsync(ct).ConfigureAwait(false);
-        var xml = new XElement(Ns + "ListAllMyBucketsResult",
+        var xml = new XElement(s_ns + "ListAllMyBucketsResult",
             Owner(),
-            new XElement(Ns + "Buckets", buckets.Select(b => new XElement(Ns + "Bucket",
-                new XElement(Ns + "Name", b.Name),
-                new XElement(Ns + "CreationDate", Iso(b.CreationDate))))));
+            new XElement(s_ns + "Buckets", buckets.Select(b => new XElement(s_ns + "Bucket",
+                new XElement(s_ns + "Name", b.Name),
+                new XElement(s_ns + "CreationDate", Iso(b.CreationDate))))));
         await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
     }
 
@@ -300,7 +300,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         }
 
         var region = RegionOf(context.Request);
-        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "LocationConstraint", region == "us-east-1" ? null : region)).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "LocationConstraint", region == "us-east-1" ? null : region)).ConfigureAwait(false);
     }
 
     private async Task ListObjectsAsync(HttpContext context, string bucket, bool v2, CancellationToken ct)
@@ -333,59 +333,59 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         var url = encodingType == "url";
         string Enc(string s) => url ? UrlEncode(s) : s;
         var fetchOwner = !v2 || query["fetch-owner"] == "true";
-        var xml = new XElement(Ns + "ListBucketResult",
-            new XElement(Ns + "Name", bucket),
-            new XElement(Ns + "Prefix", Enc(prefix)));
+        var xml = new XElement(s_ns + "ListBucketResult",
+            new XElement(s_ns + "Name", bucket),
+            new XElement(s_ns + "Prefix", Enc(prefix)));
         if (v2)
         {
             if (query.ContainsKey("continuation-token"))
             {
-                xml.Add(new XElement(Ns + "ContinuationToken", token));
+                xml.Add(new XElement(s_ns + "ContinuationToken", token));
             }
 
             if (startAfter.Length > 0)
             {
-                xml.Add(new XElement(Ns + "StartAfter", Enc(startAfter)));
+                xml.Add(new XElement(s_ns + "StartAfter", Enc(startAfter)));
             }
 
-            xml.Add(new XElement(Ns + "KeyCount", page.Objects.Count + page.CommonPrefixes.Count));
+            xml.Add(new XElement(s_ns + "KeyCount", page.Objects.Count + page.CommonPrefixes.Count));
         }
         else
         {
-            xml.Add(new XElement(Ns + "Marker", Enc(startAfter)));
+            xml.Add(new XElement(s_ns + "Marker", Enc(startAfter)));
         }
 
-        xml.Add(new XElement(Ns + "MaxKeys", maxKeys));
+        xml.Add(new XElement(s_ns + "MaxKeys", maxKeys));
         if (delimiter.Length > 0)
         {
-            xml.Add(new XElement(Ns + "Delimiter", Enc(delimiter)));
+            xml.Add(new XElement(s_ns + "Delimiter", Enc(delimiter)));
         }
 
         if (url)
         {
-            xml.Add(new XElement(Ns + "EncodingType", "url"));
+            xml.Add(new XElement(s_ns + "EncodingType", "url"));
         }
 
-        xml.Add(new XElement(Ns + "IsTruncated", page.IsTruncated ? "true" : "false"));
+        xml.Add(new XElement(s_ns + "IsTruncated", page.IsTruncated ? "true" : "false"));
         if (page.IsTruncated && page.NextStartAfter is { } next)
         {
-            xml.Add(v2 ? new XElement(Ns + "NextContinuationToken", EncodeToken(next)) : delimiter.Length > 0 ? new XElement(Ns + "NextMarker", Enc(next)) : null);
+            xml.Add(v2 ? new XElement(s_ns + "NextContinuationToken", EncodeToken(next)) : delimiter.Length > 0 ? new XElement(s_ns + "NextMarker", Enc(next)) : null);
         }
 
         foreach (var o in page.Objects)
         {
-            xml.Add(new XElement(Ns + "Contents",
-                new XElement(Ns + "Key", Enc(o.Key)),
-                new XElement(Ns + "LastModified", Iso(o.LastModified)),
-                new XElement(Ns + "ETag", o.ETag),
-                new XElement(Ns + "Size", o.Size),
+            xml.Add(new XElement(s_ns + "Contents",
+                new XElement(s_ns + "Key", Enc(o.Key)),
+                new XElement(s_ns + "LastModified", Iso(o.LastModified)),
+                new XElement(s_ns + "ETag", o.ETag),
+                new XElement(s_ns + "Size", o.Size),
                 fetchOwner ? Owner() : null,
-                new XElement(Ns + "StorageClass", "STANDARD")));
+                new XElement(s_ns + "StorageClass", "STANDARD")));
         }
 
         foreach (var p in page.CommonPrefixes)
         {
-            xml.Add(new XElement(Ns + "CommonPrefixes", new XElement(Ns + "Prefix", Enc(p))));
+            xml.Add(new XElement(s_ns + "CommonPrefixes", new XElement(s_ns + "Prefix", Enc(p))));
         }
 
         await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
@@ -408,7 +408,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             throw ObjectStoreException.NoSuchBucket(bucket);
         }
 
-        var result = new XElement(Ns + "DeleteResult");
+        var result = new XElement(s_ns + "DeleteResult");
         foreach (var key in keys)
         {
             try
@@ -416,12 +416,12 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 await store.DeleteObjectAsync(bucket, key, ct).ConfigureAwait(false);
                 if (!quiet)
                 {
-                    result.Add(new XElement(Ns + "Deleted", new XElement(Ns + "Key", key)));
+                    result.Add(new XElement(s_ns + "Deleted", new XElement(s_ns + "Key", key)));
                 }
             }
             catch (ServiceException e)
             {
-                result.Add(new XElement(Ns + "Error", new XElement(Ns + "Key", key), new XElement(Ns + "Code", e.ErrorType), new XElement(Ns + "Message", e.Message)));
+                result.Add(new XElement(s_ns + "Error", new XElement(s_ns + "Key", key), new XElement(s_ns + "Code", e.ErrorType), new XElement(s_ns + "Message", e.Message)));
             }
         }
 
@@ -486,8 +486,8 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
     private async Task CreateMultipartUploadAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
         var uploadId = await store.CreateMultipartUploadAsync(bucket, key, WriteOf(context.Request.Headers), ct).ConfigureAwait(false);
-        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "InitiateMultipartUploadResult",
-            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", uploadId))).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "InitiateMultipartUploadResult",
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "Key", key), new XElement(s_ns + "UploadId", uploadId))).ConfigureAwait(false);
     }
 
     private async Task UploadPartAsync(HttpContext context, string bucket, string key, CancellationToken ct)
@@ -526,35 +526,35 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
 
         var info = await store.CompleteMultipartUploadAsync(bucket, key, UploadId(context), parts, ct).ConfigureAwait(false);
         var request = context.Request;
-        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "CompleteMultipartUploadResult",
-            new XElement(Ns + "Location", $"{request.Scheme}://{request.Host}/{bucket}/{UrlEncode(key)}"),
-            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "ETag", info.ETag))).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "CompleteMultipartUploadResult",
+            new XElement(s_ns + "Location", $"{request.Scheme}://{request.Host}/{bucket}/{UrlEncode(key)}"),
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "Key", key), new XElement(s_ns + "ETag", info.ETag))).ConfigureAwait(false);
     }
 
     private async Task ListPartsAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
         var uploadId = UploadId(context);
         var parts = await store.ListPartsAsync(bucket, key, uploadId, ct).ConfigureAwait(false);
-        var xml = new XElement(Ns + "ListPartsResult",
-            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", uploadId),
-            new XElement(Ns + "PartNumberMarker", 0), new XElement(Ns + "NextPartNumberMarker", parts.Count > 0 ? parts[^1].PartNumber : 0),
-            new XElement(Ns + "MaxParts", 10000), new XElement(Ns + "IsTruncated", "false"),
-            parts.Select(p => new XElement(Ns + "Part",
-                new XElement(Ns + "PartNumber", p.PartNumber), new XElement(Ns + "LastModified", Iso(p.LastModified)),
-                new XElement(Ns + "ETag", p.ETag), new XElement(Ns + "Size", p.Size))),
-            Initiator(), Owner(), new XElement(Ns + "StorageClass", "STANDARD"));
+        var xml = new XElement(s_ns + "ListPartsResult",
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "Key", key), new XElement(s_ns + "UploadId", uploadId),
+            new XElement(s_ns + "PartNumberMarker", 0), new XElement(s_ns + "NextPartNumberMarker", parts.Count > 0 ? parts[^1].PartNumber : 0),
+            new XElement(s_ns + "MaxParts", 10000), new XElement(s_ns + "IsTruncated", "false"),
+            parts.Select(p => new XElement(s_ns + "Part",
+                new XElement(s_ns + "PartNumber", p.PartNumber), new XElement(s_ns + "LastModified", Iso(p.LastModified)),
+                new XElement(s_ns + "ETag", p.ETag), new XElement(s_ns + "Size", p.Size))),
+            Initiator(), Owner(), new XElement(s_ns + "StorageClass", "STANDARD"));
         await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
     }
 
     private async Task ListMultipartUploadsAsync(HttpContext context, string bucket, CancellationToken ct)
     {
         var uploads = await store.ListMultipartUploadsAsync(bucket, ct).ConfigureAwait(false);
-        var xml = new XElement(Ns + "ListMultipartUploadsResult",
-            new XElement(Ns + "Bucket", bucket), new XElement(Ns + "KeyMarker"), new XElement(Ns + "UploadIdMarker"),
-            new XElement(Ns + "MaxUploads", 1000), new XElement(Ns + "IsTruncated", "false"),
-            uploads.Select(u => new XElement(Ns + "Upload",
-                new XElement(Ns + "Key", u.Key), new XElement(Ns + "UploadId", u.UploadId), Initiator(), Owner(),
-                new XElement(Ns + "StorageClass", "STANDARD"), new XElement(Ns + "Initiated", Iso(u.Initiated)))));
+        var xml = new XElement(s_ns + "ListMultipartUploadsResult",
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "KeyMarker"), new XElement(s_ns + "UploadIdMarker"),
+            new XElement(s_ns + "MaxUploads", 1000), new XElement(s_ns + "IsTruncated", "false"),
+            uploads.Select(u => new XElement(s_ns + "Upload",
+                new XElement(s_ns + "Key", u.Key), new XElement(s_ns + "UploadId", u.UploadId), Initiator(), Owner(),
+                new XElement(s_ns + "StorageClass", "STANDARD"), new XElement(s_ns + "Initiated", Iso(u.Initiated)))));
         await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
     }
 
@@ -581,8 +581,8 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             info = await store.PutObjectAsync(bucket, key, content.Content, write, ct).ConfigureAwait(false);
         }
 
-        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "CopyObjectResult",
-            new XElement(Ns + "LastModified", Iso(info.LastModified)), new XElement(Ns + "ETag", info.ETag))).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "CopyObjectResult",
+            new XElement(s_ns + "LastModified", Iso(info.LastModified)), new XElement(s_ns + "ETag", info.ETag))).ConfigureAwait(false);
     }
 
     private async Task GetObjectAsync(HttpContext context, string bucket, string key, bool head, CancellationToken ct)
@@ -780,9 +780,9 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         return parts.Length == 5 ? parts[2] : "us-east-1";
     }
 
-    private static XElement Initiator() => new(Ns + "Initiator", new XElement(Ns + "ID", "eddy"), new XElement(Ns + "DisplayName", "eddy"));
+    private static XElement Initiator() => new(s_ns + "Initiator", new XElement(s_ns + "ID", "eddy"), new XElement(s_ns + "DisplayName", "eddy"));
 
-    private static XElement Owner() => new(Ns + "Owner", new XElement(Ns + "ID", "eddy"), new XElement(Ns + "DisplayName", "eddy"));
+    private static XElement Owner() => new(s_ns + "Owner", new XElement(s_ns + "ID", "eddy"), new XElement(s_ns + "DisplayName", "eddy"));
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 

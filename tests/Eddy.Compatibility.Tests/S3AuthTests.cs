@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Eddy.Client;
@@ -59,7 +58,7 @@ public sealed class S3AuthServerFixture : IAsyncLifetime
 /// </summary>
 public sealed partial class S3AuthTests(S3AuthServerFixture fixture, ITestOutputHelper output) : IClassFixture<S3AuthServerFixture>
 {
-    private static readonly AwsCredentials Admin = new(S3AuthServerFixture.Key, S3AuthServerFixture.Secret);
+    private static readonly AwsCredentials s_admin = new(S3AuthServerFixture.Key, S3AuthServerFixture.Secret);
 
     public static TheoryData<string> Clis() => ["aws", "/usr/bin/aws"];
 
@@ -86,14 +85,14 @@ public sealed partial class S3AuthTests(S3AuthServerFixture fixture, ITestOutput
             var bytes = new byte[300_000];
             new Random(11).NextBytes(bytes);
             await File.WriteAllBytesAsync(file, bytes);
-            await OkAsync(cli, Admin, "s3", "mb", "s3://" + bucket);
-            await OkAsync(cli, Admin, "s3", "cp", file, $"s3://{bucket}/dir/up.bin");
-            Assert.Contains("300000 dir/up.bin", await OkAsync(cli, Admin, "s3", "ls", $"s3://{bucket}/", "--recursive"));
+            await OkAsync(cli, s_admin, "s3", "mb", "s3://" + bucket);
+            await OkAsync(cli, s_admin, "s3", "cp", file, $"s3://{bucket}/dir/up.bin");
+            Assert.Contains("300000 dir/up.bin", await OkAsync(cli, s_admin, "s3", "ls", $"s3://{bucket}/", "--recursive"));
             var down = Path.Combine(dir, "down.bin");
-            await OkAsync(cli, Admin, "s3", "cp", $"s3://{bucket}/dir/up.bin", down);
+            await OkAsync(cli, s_admin, "s3", "cp", $"s3://{bucket}/dir/up.bin", down);
             Assert.Equal(bytes, await File.ReadAllBytesAsync(down));
 
-            var url = (await OkAsync(cli, Admin, "s3", "presign", $"s3://{bucket}/dir/up.bin", "--expires-in", "300")).Trim();
+            var url = (await OkAsync(cli, s_admin, "s3", "presign", $"s3://{bucket}/dir/up.bin", "--expires-in", "300")).Trim();
             using var http = new HttpClient();
             if (url.Contains("X-Amz-Credential=", StringComparison.Ordinal))
             {
@@ -107,14 +106,14 @@ public sealed partial class S3AuthTests(S3AuthServerFixture fixture, ITestOutput
                 output.WriteLine("presign: SigV2 URL (AWS CLI v1), not fetched: " + url);
             }
 
-            Assert.Equal("SignatureDoesNotMatch", await FailsAsync(cli, Admin with { SecretAccessKey = "not-the-secret" }, "s3", "cp", file, $"s3://{bucket}/x.bin"));
+            Assert.Equal("SignatureDoesNotMatch", await FailsAsync(cli, s_admin with { SecretAccessKey = "not-the-secret" }, "s3", "cp", file, $"s3://{bucket}/x.bin"));
             Assert.Equal("InvalidAccessKeyId", await FailsAsync(cli, new AwsCredentials("AKIDNOBODY", "x"), "s3api", "list-objects-v2", "--bucket", bucket));
             var reader = new AwsCredentials(S3AuthServerFixture.ReaderKey, S3AuthServerFixture.ReaderSecret);
             await OkAsync(cli, reader, "s3api", "head-object", "--bucket", bucket, "--key", "dir/up.bin");
             Assert.Equal("AccessDenied", await FailsAsync(cli, reader, "s3api", "delete-object", "--bucket", bucket, "--key", "dir/up.bin"));
 
-            await OkAsync(cli, Admin, "s3", "rm", $"s3://{bucket}/", "--recursive");
-            await OkAsync(cli, Admin, "s3", "rb", "s3://" + bucket);
+            await OkAsync(cli, s_admin, "s3", "rm", $"s3://{bucket}/", "--recursive");
+            await OkAsync(cli, s_admin, "s3", "rb", "s3://" + bucket);
         }
         finally
         {
@@ -159,7 +158,7 @@ public sealed partial class S3AuthTests(S3AuthServerFixture fixture, ITestOutput
         Assert.Empty(Directory.GetFiles(Path.Combine(fixture.Server.DataDir, "s3", bucket), ".put-*"));
 
         // A wrong secret is refused before any of the body is taken.
-        using var wrong = await SendAsync(http, HttpMethod.Put, $"/{bucket}/k", tampered, tampered, Admin with { SecretAccessKey = "wrong" });
+        using var wrong = await SendAsync(http, HttpMethod.Put, $"/{bucket}/k", tampered, tampered, s_admin with { SecretAccessKey = "wrong" });
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         Assert.Contains("<Code>SignatureDoesNotMatch</Code>", await wrong.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -200,7 +199,7 @@ public sealed partial class S3AuthTests(S3AuthServerFixture fixture, ITestOutput
 
         var hash = SigV4.PayloadHash(signedBody);
         request.Headers.TryAddWithoutValidation("x-amz-content-sha256", hash);
-        Sign(request, [("x-amz-content-sha256", hash)], hash, key ?? Admin);
+        Sign(request, [("x-amz-content-sha256", hash)], hash, key ?? s_admin);
         return http.SendAsync(request);
     }
 
@@ -214,8 +213,8 @@ public sealed partial class S3AuthTests(S3AuthServerFixture fixture, ITestOutput
         var at = DateTimeOffset.UtcNow;
         var request = new HttpRequestMessage(HttpMethod.Put, new Uri(Endpoint, path));
         (string, string)[] headers = [("content-encoding", "aws-chunked"), ("x-amz-content-sha256", Streaming), ("x-amz-decoded-content-length", data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        var signature = Sign(request, headers, Streaming, Admin, at);
-        var signingKey = SigV4.SigningKey(Admin.SecretAccessKey, at.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), "us-east-1", "s3");
+        var signature = Sign(request, headers, Streaming, s_admin, at);
+        var signingKey = SigV4.SigningKey(s_admin.SecretAccessKey, at.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture), "us-east-1", "s3");
         var scope = $"{at:yyyyMMdd}/us-east-1/s3/aws4_request";
         var amzDate = SigV4.FormatAmzDate(at);
         using var body = new MemoryStream();

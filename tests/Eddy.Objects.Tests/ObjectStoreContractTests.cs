@@ -1,5 +1,4 @@
 using System.Text;
-using Eddy.Core.Objects;
 
 namespace Eddy.Objects.Tests;
 
