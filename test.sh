@@ -3,7 +3,7 @@
 #
 # Works on a fresh Debian machine that has only the .NET 10 SDK: when Debian's AWS CLI (v2, /usr/bin/aws), boto3 or
 # Node.js/npm are missing it installs them from Debian's packages, then installs the JS SDK of the compatibility tier (npm ci).
-# Exit status: 0 only if the build succeeded, at least one test ran and none failed.
+# Exit status: 0 only if the build succeeded, the formatting matches .editorconfig, at least one test ran and none failed.
 #
 # Environment: TEST_FILTER   passed to `dotnet test --filter` (e.g. FullyQualifiedName~Compatibility)
 #              TEST_RESULTS  directory for the TRX files (default: a new temporary directory)
@@ -64,6 +64,19 @@ if ! dotnet build Eddy.slnx -c Release -nologo -v:q -clp:ErrorsOnly; then
 fi
 say "built in $((SECONDS - start)) s"
 
+# --- format ----------------------------------------------------------------------------------------------
+# The build enforces the .editorconfig style rules (EnforceCodeStyleInBuild); this checks whitespace and layout, in
+# folder mode (no compilation: seconds, where the whole `dotnet format` takes minutes on two cores).
+# A difference counts as one failure; the tests still run.
+start=$SECONDS
+format_failed=0
+if dotnet format whitespace . --folder --verify-no-changes -v:q; then
+  say "format checked in $((SECONDS - start)) s"
+else
+  say "FORMAT: the files above differ from .editorconfig; fix with: dotnet format Eddy.slnx --no-restore"
+  format_failed=1
+fi
+
 # --- run the test assemblies (two at a time: the machine has two cores) ----------------------------------
 results=${TEST_RESULTS:-$(mktemp -d "${TMPDIR:-/tmp}/eddy-tests.XXXXXX")}
 mkdir -p "$results"
@@ -89,7 +102,7 @@ while read -r f p; do
 done < <(sed -n -E 's/^\s*(Passed|Failed)!\s+-\s+Failed:\s+([0-9]+),\s+Passed:\s+([0-9]+),.*/\2 \3/p' "$log")
 # A test host that crashed or hung prints no summary for its assembly.
 aborted=$(grep -c -E 'Test Run Aborted|The active test run was aborted' "$log" || true)
-failed=$((failed + aborted))
+failed=$((failed + aborted + format_failed))
 
 if [ "$assemblies" -eq 0 ] || [ "$passed" -eq 0 ]; then
   say "no test ran"

@@ -78,7 +78,7 @@ public sealed class WriterLog(uint writerId)
 /// <summary>Everything a read-back needs to verify a put run; can be saved to and loaded from a file.</summary>
 public sealed class PutManifest
 {
-    private static readonly byte[] FileMagic = "EDDYMAN1"u8.ToArray();
+    private static readonly byte[] s_fileMagic = "EDDYMAN1"u8.ToArray();
 
     public required string StreamName { get; init; }
 
@@ -110,7 +110,7 @@ public sealed class PutManifest
     {
         using var stream = File.Create(path);
         using var w = new BinaryWriter(stream, Encoding.UTF8);
-        w.Write(FileMagic);
+        w.Write(s_fileMagic);
         w.Write(StreamName);
         w.Write(RecordSize);
         w.Write(Writers.Count);
@@ -140,7 +140,7 @@ public sealed class PutManifest
     {
         using var stream = File.OpenRead(path);
         using var r = new BinaryReader(stream, Encoding.UTF8);
-        if (!r.ReadBytes(FileMagic.Length).AsSpan().SequenceEqual(FileMagic))
+        if (!r.ReadBytes(s_fileMagic.Length).AsSpan().SequenceEqual(s_fileMagic))
         {
             throw new InvalidDataException($"{path} is not a manifest written by 'put --manifest'");
         }

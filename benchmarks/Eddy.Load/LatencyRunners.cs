@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Http;
 using System.Text.Json;
 
 namespace Eddy.Load;
@@ -50,7 +49,7 @@ public static class PutRecordLatencyRunner
         double seconds = Clock.ToSeconds(Clock.Now - start);
         var latency = new LatencySummary(samples.Items);
         result
-            .Add("calls", "calls (after 20 warm-up)", (long)latency.Count + errors)
+            .Add("calls", "calls (after 20 warm-up)", latency.Count + errors)
             .Add("callErrors", "failed calls", errors)
             .Add("callsPerSecond", "call rate (sequential)", latency.Count / seconds, "calls/s")
             .Add("latencyP50Ms", "PutRecord latency p50", latency.P50, "ms")
@@ -86,7 +85,7 @@ public static class EndToEndLatencyRunner
             readers.Add(new Reader(client, shard, iterator, state, o.PollDelayMs, result));
         }
 
-        Task[] readerTasks = readers.Select(r => Task.Run(() => r.RunAsync(readersCts.Token), CancellationToken.None)).ToArray();
+        Task[] readerTasks = [.. readers.Select(r => Task.Run(() => r.RunAsync(readersCts.Token), CancellationToken.None))];
 
         (long errors, double sendSeconds) = await RatedPutRecordWriter.RunAsync(client, o, stream, state, result, ct);
 

@@ -77,18 +77,18 @@ public static class Program
             switch (o.Verb)
             {
                 case "put":
-                {
-                    Report.Progress(o.Records > 0 ? $"put: {o.Records:#,0} records" : $"put: {o.DurationSeconds} s");
-                    (PhaseResult put, PutManifest manifest) = await PutRunner.RunAsync(client, o, stream, ct);
-                    phases.Add(put);
-                    if (o.Manifest is not null)
                     {
-                        manifest.Save(o.Manifest);
-                        Report.Progress($"put: acknowledgements saved to {o.Manifest}; verify with: readback --manifest {o.Manifest}");
-                    }
+                        Report.Progress(o.Records > 0 ? $"put: {o.Records:#,0} records" : $"put: {o.DurationSeconds} s");
+                        (PhaseResult put, PutManifest manifest) = await PutRunner.RunAsync(client, o, stream, ct);
+                        phases.Add(put);
+                        if (o.Manifest is not null)
+                        {
+                            manifest.Save(o.Manifest);
+                            Report.Progress($"put: acknowledgements saved to {o.Manifest}; verify with: readback --manifest {o.Manifest}");
+                        }
 
-                    break;
-                }
+                        break;
+                    }
 
                 case "readback":
                     if (loaded is not null && o.Stream is not null && o.Stream != loaded.StreamName)
@@ -113,23 +113,23 @@ public static class Program
                     phases.Add(await SubscribeLatencyRunner.RunAsync(client, o, stream, ct));
                     break;
                 case "full":
-                {
-                    Report.Progress(o.Records > 0 ? $"put: {o.Records:#,0} records" : $"put: {o.DurationSeconds} s");
-                    (PhaseResult put, PutManifest manifest) = await PutRunner.RunAsync(client, o, stream, ct);
-                    phases.Add(put);
-                    if (o.Manifest is not null)
                     {
-                        manifest.Save(o.Manifest);
-                    }
+                        Report.Progress(o.Records > 0 ? $"put: {o.Records:#,0} records" : $"put: {o.DurationSeconds} s");
+                        (PhaseResult put, PutManifest manifest) = await PutRunner.RunAsync(client, o, stream, ct);
+                        phases.Add(put);
+                        if (o.Manifest is not null)
+                        {
+                            manifest.Save(o.Manifest);
+                        }
 
-                    Report.Progress("readback: from TRIM_HORIZON, verifying every acknowledged record");
-                    phases.Add(await ReadbackRunner.RunAsync(client, o, stream, manifest, ct));
-                    Report.Progress($"putrecord-latency: {o.Count} sequential PutRecord calls");
-                    phases.Add(await PutRecordLatencyRunner.RunAsync(client, o, stream, ct));
-                    Report.Progress($"e2e-latency: {o.Count} records at {o.Rate}/s");
-                    phases.Add(await EndToEndLatencyRunner.RunAsync(client, o, stream, ct));
-                    break;
-                }
+                        Report.Progress("readback: from TRIM_HORIZON, verifying every acknowledged record");
+                        phases.Add(await ReadbackRunner.RunAsync(client, o, stream, manifest, ct));
+                        Report.Progress($"putrecord-latency: {o.Count} sequential PutRecord calls");
+                        phases.Add(await PutRecordLatencyRunner.RunAsync(client, o, stream, ct));
+                        Report.Progress($"e2e-latency: {o.Count} records at {o.Rate}/s");
+                        phases.Add(await EndToEndLatencyRunner.RunAsync(client, o, stream, ct));
+                        break;
+                    }
             }
         }
         finally

@@ -1,4 +1,3 @@
-using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 
@@ -64,7 +63,7 @@ public static class PutRunner
         {
             StreamName = stream,
             RecordSize = o.RecordSize,
-            Writers = writers.Select(w => w.Log).ToList(),
+            Writers = [.. writers.Select(w => w.Log)],
         };
         return (result, manifest);
     }

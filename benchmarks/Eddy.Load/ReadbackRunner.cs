@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 
@@ -55,7 +54,7 @@ public static class ReadbackRunner
             Task<ShardReader>[] snapshot;
             lock (tasks)
             {
-                snapshot = tasks.ToArray();
+                snapshot = [.. tasks];
             }
 
             await Task.WhenAll(snapshot);
@@ -68,7 +67,7 @@ public static class ReadbackRunner
             }
         }
 
-        List<ShardReader> readers = tasks.Select(t => t.Result).ToList();
+        List<ShardReader> readers = [.. tasks.Select(t => t.Result)];
         long elapsed = Clock.Now - start;
         await progressCts.CancelAsync();
         await progress;

@@ -7,7 +7,7 @@ public sealed class LatencySummary
 
     public LatencySummary(IEnumerable<long> ticks)
     {
-        _sorted = ticks.ToArray();
+        _sorted = [.. ticks];
         Array.Sort(_sorted);
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using Eddy.Protocol.EventStream;
@@ -41,8 +40,8 @@ public static class SubscribeLatencyRunner
             // that the writers' requests never queue behind.
             using var subscribeClient = new EddyHttp(o.ClientOptions(shards.Count + 2, o.Http2));
             using var subscribersCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            Subscriber[] subscribers = shards.Select(s => new Subscriber(subscribeClient, consumerArn, s, deliveries, result)).ToArray();
-            Task[] subscriberTasks = subscribers.Select(s => Task.Run(() => s.RunAsync(subscribersCts.Token), CancellationToken.None)).ToArray();
+            Subscriber[] subscribers = [.. shards.Select(s => new Subscriber(subscribeClient, consumerArn, s, deliveries, result))];
+            Task[] subscriberTasks = [.. subscribers.Select(s => Task.Run(() => s.RunAsync(subscribersCts.Token), CancellationToken.None))];
             try
             {
                 await WaitSubscribedAsync(subscribers, ct);
@@ -344,31 +343,31 @@ public static class SubscribeLatencyRunner
             switch (message.MessageType)
             {
                 case EventStreamHeaders.MessageTypeEvent when message.EventType == EventStreamHeaders.SubscribeToShardEvent:
-                {
-                    Events++;
-                    SubscribeEventSummary e = _parser.ParseSubscribeToShardEvent(message.Payload, this);
-                    Records += e.RecordCount;
-                    if (e.RecordCount == 0)
                     {
-                        Heartbeats++;
-                    }
+                        Events++;
+                        SubscribeEventSummary e = _parser.ParseSubscribeToShardEvent(message.Payload, this);
+                        Records += e.RecordCount;
+                        if (e.RecordCount == 0)
+                        {
+                            Heartbeats++;
+                        }
 
-                    MaxMillisBehind = Math.Max(MaxMillisBehind, e.MillisBehindLatest);
-                    bool shardEnd = e.ChildShardIds.Count > 0;
-                    if ((e.ContinuationSequenceNumber is null) != shardEnd)
-                    {
-                        // KCL's validity rule: ContinuationSequenceNumber absent ⇔ ChildShards non-empty.
-                        InvalidEvents++;
-                        result.AddErrorSample($"{shardId}: event with ContinuationSequenceNumber {e.ContinuationSequenceNumber ?? "null"} and {e.ChildShardIds.Count} ChildShards");
-                    }
+                        MaxMillisBehind = Math.Max(MaxMillisBehind, e.MillisBehindLatest);
+                        bool shardEnd = e.ChildShardIds.Count > 0;
+                        if ((e.ContinuationSequenceNumber is null) != shardEnd)
+                        {
+                            // KCL's validity rule: ContinuationSequenceNumber absent ⇔ ChildShards non-empty.
+                            InvalidEvents++;
+                            result.AddErrorSample($"{shardId}: event with ContinuationSequenceNumber {e.ContinuationSequenceNumber ?? "null"} and {e.ChildShardIds.Count} ChildShards");
+                        }
 
-                    if (e.ContinuationSequenceNumber is not null)
-                    {
-                        Continuation = e.ContinuationSequenceNumber;
-                    }
+                        if (e.ContinuationSequenceNumber is not null)
+                        {
+                            Continuation = e.ContinuationSequenceNumber;
+                        }
 
-                    return shardEnd;
-                }
+                        return shardEnd;
+                    }
 
                 case EventStreamHeaders.MessageTypeEvent:
                     // Unknown event types are ignored (forward compatibility), as the SDKs do.

@@ -9,7 +9,7 @@ public static class HashKey
 {
     public static readonly UInt128 Max = UInt128.MaxValue;
 
-    /// <summary>MD5(UTF-8 bytes of <paramref name="partitionKey"/>) as a big-endian 128-bit integer.</summary>
+    /// <summary>MD5(UTF-8 bytes of <paramref name="partitionKeyUtf8"/>) as a big-endian 128-bit integer.</summary>
     public static UInt128 FromPartitionKey(ReadOnlySpan<byte> partitionKeyUtf8)
     {
         Span<byte> digest = stackalloc byte[16];

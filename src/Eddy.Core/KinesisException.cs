@@ -30,7 +30,7 @@ public enum ErrorCode
 }
 
 /// <summary>A domain error that crosses the wire as an AWS-shaped error.</summary>
-/// <remarks><see cref="Message"/> is exactly what the client is told: never .NET's default text ("Exception of type
+/// <remarks><see cref="Exception.Message"/> is exactly what the client is told: never .NET's default text ("Exception of type
 /// ..."); empty when AWS sends no message (a bare <c>SerializationException</c>). An <c>InternalFailure</c> always
 /// carries one, <see cref="InternalFailureMessage"/> unless given.</remarks>
 public sealed class KinesisException(ErrorCode code, string? message)

@@ -135,10 +135,10 @@ public readonly record struct SequenceNumber(long ShardCreationSeconds, int Shar
 public readonly record struct SequenceNumberInput(int Version, long ShardCreationSeconds, long ShardIndex, long Counter)
 {
     private const long MaxCreationSeconds = 16_025_175_000;
-    private static readonly BigInteger Pow124 = BigInteger.One << 124;
-    private static readonly BigInteger Pow129 = BigInteger.One << 129;
-    private static readonly BigInteger Pow185 = BigInteger.One << 185;
-    private static readonly BigInteger Version2End = (BigInteger.One << 185) * 3 / 2;
+    private static readonly BigInteger s_pow124 = BigInteger.One << 124;
+    private static readonly BigInteger s_pow129 = BigInteger.One << 129;
+    private static readonly BigInteger s_pow185 = BigInteger.One << 185;
+    private static readonly BigInteger s_version2End = (BigInteger.One << 185) * 3 / 2;
 
     public static bool TryParse(string? text, out SequenceNumberInput input)
     {
@@ -146,17 +146,17 @@ public readonly record struct SequenceNumberInput(int Version, long ShardCreatio
         if (string.IsNullOrEmpty(text) || text.Length > 129) return false;
         foreach (var c in text) if (c is < '0' or > '9') return false;
         var value = BigInteger.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
-        if (value < Pow124) value += Pow124;
+        if (value < s_pow124) value += s_pow124;
         var hex = value.ToString("x", CultureInfo.InvariantCulture).TrimStart('0');
         long Hex(int start, int end) => long.Parse(hex.AsSpan(start, end - start), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-        if (value < Pow129)
+        if (value < s_pow129)
         {
             var created = Hex(1, 10);
             if (created >= MaxCreationSeconds) return false;
             input = new SequenceNumberInput(0, created, Hex(28, 32), -1);
             return true;
         }
-        if (value <= Pow185 || value >= Version2End) return false;
+        if (value <= s_pow185 || value >= s_version2End) return false;
         switch (hex[^1])
         {
             case '2':

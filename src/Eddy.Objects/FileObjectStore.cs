@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Eddy.Core.Objects;
 using Microsoft.Win32.SafeHandles;
@@ -20,13 +21,22 @@ namespace Eddy.Objects;
 /// the temp files it leaves (<c>.put-*</c>) are deleted when the store opens. A bucket is made as a <c>.new-*</c>
 /// directory with its marker, fsynced and renamed to its name; a deleted bucket is first renamed to <c>.del-*</c>. A
 /// delete of an object fsyncs the directory before it completes.</para>
+/// <para><b>Multipart uploads.</b> An upload is a directory <c>.uploads/&lt;upload id&gt;/</c> of its bucket (made as
+/// <c>.new-*</c> and renamed), holding <c>.upload</c> (the key and what the object will say of itself, in the object
+/// file format) and one object file per part (<c>part-00001</c>, ...), each written to a <c>.tmp-*</c> file, fsynced
+/// and renamed into place. Completion writes the object as a put does (temp, fsync, rename, directory fsync) from the
+/// parts, then renames the upload to <c>.del-*</c> and deletes it; abort does the latter. Listing never sees uploads.
+/// One semaphore per upload orders part renames, completion and abort; parts stream in concurrently.</para>
 /// <para><b>Cancellation, failure.</b> As <see cref="IObjectStore"/>: a cancelled put deletes its temp file; I/O errors
 /// surface as <see cref="IOException"/>. A file that is not a whole object file is left alone and not listed.</para>
 /// </remarks>
 public sealed class FileObjectStore : IObjectStore
 {
     private const string Marker = ".bucket";
+    private const string Uploads = ".uploads";
+    private const string UploadMarker = ".upload";
     private readonly BucketMap<string> _buckets = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _uploadGates = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     private FileObjectStore(string root, TimeProvider time)
@@ -62,6 +72,7 @@ public sealed class FileObjectStore : IObjectStore
                 continue;
             }
 
+            CleanUploads(Path.Combine(directory, Uploads));
             var index = new BucketIndex<string>(name, DateTimeOffset.FromUnixTimeMilliseconds(createdMs));
             foreach (var file in Directory.GetFiles(directory))
             {
@@ -88,6 +99,30 @@ public sealed class FileObjectStore : IObjectStore
         }
 
         return store;
+    }
+
+    /// <summary>At open: removes what a crash left under a bucket's uploads directory (ended uploads being deleted,
+    /// uploads half made, temp part files).</summary>
+    private static void CleanUploads(string uploads)
+    {
+        if (!Directory.Exists(uploads))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.GetDirectories(uploads))
+        {
+            if (Path.GetFileName(directory).StartsWith('.'))
+            {
+                Directory.Delete(directory, recursive: true);
+                continue;
+            }
+
+            foreach (var temp in Directory.GetFiles(directory, ".tmp-*"))
+            {
+                File.Delete(temp);
+            }
+        }
     }
 
     public Task<IReadOnlyList<BucketInfo>> ListBucketsAsync(CancellationToken cancellationToken) => Task.FromResult(_buckets.List());
@@ -126,11 +161,20 @@ public sealed class FileObjectStore : IObjectStore
         return Task.CompletedTask;
     }
 
-    public async Task<ObjectInfo> PutObjectAsync(string bucket, string key, Stream content, ObjectWrite write, CancellationToken cancellationToken)
+    public Task<ObjectInfo> PutObjectAsync(string bucket, string key, Stream content, ObjectWrite write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(write);
         ObjectNames.CheckKey(key);
+        return WriteObjectAsync(bucket, key, write, file => ObjectCopy.CopyAsync(content, file, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The put's durable path, shared by PutObject and CompleteMultipartUpload: <paramref name="fill"/> writes
+    /// the content into a temp file (<c>.put-*</c>) and gives its size and ETag; the trailer follows, the file is fsynced,
+    /// renamed over the key's file under the bucket's lock and the directory fsynced. Anything thrown before the rename
+    /// (a body that fails its checks included) deletes the temp file and leaves the key as it was.</summary>
+    private async Task<ObjectInfo> WriteObjectAsync(string bucket, string key, ObjectWrite write, Func<FileStream, Task<(long Size, string ETag)>> fill, CancellationToken cancellationToken)
+    {
         var index = _buckets.Get(bucket);
         var directory = BucketPath(bucket);
         var temp = Path.Combine(directory, ".put-" + Guid.NewGuid().ToString("N"));
@@ -141,7 +185,7 @@ public sealed class FileObjectStore : IObjectStore
             try
             {
                 await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
-                var (size, etag) = await ObjectCopy.CopyAsync(content, file, cancellationToken).ConfigureAwait(false);
+                var (size, etag) = await fill(file).ConfigureAwait(false);
                 info = ObjectCopy.Info(key, size, etag, _time.GetUtcNow(), write);
                 await file.WriteAsync(ObjectFile.Trailer(info), cancellationToken).ConfigureAwait(false);
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -240,6 +284,244 @@ public sealed class FileObjectStore : IObjectStore
 
     public Task<ObjectListing> ListObjectsAsync(string bucket, string? prefix, string? delimiter, string? startAfter, int maxKeys, CancellationToken cancellationToken) =>
         Task.FromResult(_buckets.Read(bucket, index => index.List(prefix, delimiter, startAfter, maxKeys)));
+
+    public async Task<string> CreateMultipartUploadAsync(string bucket, string key, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ObjectNames.CheckKey(key);
+        _ = _buckets.Get(bucket);
+        var id = Multipart.NewUploadId();
+        var uploads = Path.Combine(BucketPath(bucket), Uploads);
+        var staging = Path.Combine(uploads, ".new-" + id);
+        try
+        {
+            if (!Directory.Exists(uploads))
+            {
+                Directory.CreateDirectory(uploads);
+                DirectorySync.Flush(BucketPath(bucket));
+            }
+
+            Directory.CreateDirectory(staging);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw ObjectStoreException.NoSuchBucket(bucket);
+        }
+
+        var info = ObjectCopy.Info(key, 0, "", _time.GetUtcNow(), write);
+        await using (var file = new FileStream(Path.Combine(staging, UploadMarker), FileMode.CreateNew, FileAccess.Write))
+        {
+            await file.WriteAsync(ObjectFile.Trailer(info), cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+
+        DirectorySync.Flush(staging);
+        Directory.Move(staging, Path.Combine(uploads, id));
+        DirectorySync.Flush(uploads);
+        return id;
+    }
+
+    public async Task<PartInfo> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        Multipart.CheckPartNumber(partNumber);
+        var directory = UploadPath(bucket, key, uploadId);
+        var temp = Path.Combine(directory, ".tmp-" + Guid.NewGuid().ToString("N"));
+        var renamed = false;
+        try
+        {
+            PartInfo part;
+            try
+            {
+                await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous);
+                var (size, etag) = await ObjectCopy.CopyAsync(content, file, cancellationToken).ConfigureAwait(false);
+                part = new PartInfo(partNumber, size, etag, ObjectCopy.Truncate(_time.GetUtcNow()));
+                await file.WriteAsync(ObjectFile.Trailer(ObjectCopy.Info(PartName(partNumber), size, etag, part.LastModified, ObjectWrite.Default)), cancellationToken).ConfigureAwait(false);
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                throw ObjectStoreException.NoSuchUpload(uploadId);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var gate = UploadGate(uploadId);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!Directory.Exists(directory))
+                {
+                    throw ObjectStoreException.NoSuchUpload(uploadId); // completed or aborted meanwhile
+                }
+
+                File.Move(temp, Path.Combine(directory, PartName(partNumber)), overwrite: true);
+                renamed = true;
+            }
+            finally
+            {
+                gate.Release();
+            }
+
+            DirectorySync.Flush(directory);
+            return part;
+        }
+        finally
+        {
+            if (!renamed)
+            {
+                TryDelete(temp);
+            }
+        }
+    }
+
+    public async Task<ObjectInfo> CompleteMultipartUploadAsync(string bucket, string key, string uploadId, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken)
+    {
+        var directory = UploadPath(bucket, key, uploadId);
+        var gate = UploadGate(uploadId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var marker = ReadUpload(directory, uploadId);
+            var plan = Multipart.Plan(parts, ReadParts(directory).ToDictionary(p => p.PartNumber));
+            var write = new ObjectWrite(marker.ContentType, marker.ContentEncoding, marker.UserMetadata);
+            var info = await WriteObjectAsync(bucket, key, write, async file =>
+            {
+                long size = 0;
+                foreach (var part in plan)
+                {
+                    using var handle = File.OpenHandle(Path.Combine(directory, PartName(part.PartNumber)), FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+                    await using var window = new FileWindowStream(handle, 0, part.Size);
+                    await window.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                    size += part.Size;
+                }
+
+                return (size, Multipart.ETagOf(plan));
+            }, cancellationToken).ConfigureAwait(false);
+            DeleteUpload(bucket, directory);
+            return info;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task AbortMultipartUploadAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        var directory = UploadPath(bucket, key, uploadId);
+        var gate = UploadGate(uploadId);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _ = ReadUpload(directory, uploadId);
+            DeleteUpload(bucket, directory);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        var directory = UploadPath(bucket, key, uploadId);
+        _ = ReadUpload(directory, uploadId);
+        return Task.FromResult<IReadOnlyList<PartInfo>>([.. ReadParts(directory).OrderBy(p => p.PartNumber)]);
+    }
+
+    public Task<IReadOnlyList<UploadInfo>> ListMultipartUploadsAsync(string bucket, CancellationToken cancellationToken)
+    {
+        _ = _buckets.Get(bucket);
+        var uploads = Path.Combine(BucketPath(bucket), Uploads);
+        var found = new List<UploadInfo>();
+        if (Directory.Exists(uploads))
+        {
+            foreach (var directory in Directory.GetDirectories(uploads))
+            {
+                var id = Path.GetFileName(directory);
+                if (Multipart.IsUploadId(id) && TryReadUpload(directory) is { } marker)
+                {
+                    found.Add(new UploadInfo(marker.Key, id, marker.LastModified));
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<UploadInfo>>([.. found.OrderBy(u => u.Key, ObjectNames.KeyOrder).ThenBy(u => u.Initiated)]);
+    }
+
+    /// <summary>The directory of an upload of that bucket and key (which may since have ended); <c>NoSuchBucket</c>,
+    /// <c>NoSuchUpload</c> for an id that is not one of ours or names another key.</summary>
+    private string UploadPath(string bucket, string key, string uploadId)
+    {
+        _ = _buckets.Get(bucket);
+        if (!Multipart.IsUploadId(uploadId))
+        {
+            throw ObjectStoreException.NoSuchUpload(uploadId ?? "");
+        }
+
+        var directory = Path.Combine(BucketPath(bucket), Uploads, uploadId);
+        if (TryReadUpload(directory) is not { } marker || marker.Key != key)
+        {
+            throw ObjectStoreException.NoSuchUpload(uploadId);
+        }
+
+        return directory;
+    }
+
+    private static ObjectInfo ReadUpload(string directory, string uploadId) =>
+        TryReadUpload(directory) ?? throw ObjectStoreException.NoSuchUpload(uploadId);
+
+    private static ObjectInfo? TryReadUpload(string directory)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(Path.Combine(directory, UploadMarker));
+            return ObjectFile.ReadInfo(handle);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The whole parts in an upload's directory (a part file is renamed into place whole, so any other file
+    /// is a temp file).</summary>
+    private static List<PartInfo> ReadParts(string directory)
+    {
+        var parts = new List<PartInfo>();
+        foreach (var file in Directory.GetFiles(directory, "part-*"))
+        {
+            if (!int.TryParse(Path.GetFileName(file)["part-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            {
+                continue;
+            }
+
+            using var handle = File.OpenHandle(file);
+            if (ObjectFile.ReadInfo(handle) is { } info)
+            {
+                parts.Add(new PartInfo(number, info.Size, info.ETag, info.LastModified));
+            }
+        }
+
+        return parts;
+    }
+
+    /// <summary>Ends an upload: its directory is renamed to <c>.del-*</c> (the end is durable once the parent is fsynced)
+    /// and then deleted; <see cref="Open"/> deletes what a crash left.</summary>
+    private void DeleteUpload(string bucket, string directory)
+    {
+        var uploads = Path.Combine(BucketPath(bucket), Uploads);
+        var doomed = Path.Combine(uploads, ".del-" + Guid.NewGuid().ToString("N"));
+        Directory.Move(directory, doomed);
+        DirectorySync.Flush(uploads);
+        Directory.Delete(doomed, recursive: true);
+        _uploadGates.TryRemove(Path.GetFileName(directory), out _);
+    }
+
+    private SemaphoreSlim UploadGate(string uploadId) => _uploadGates.GetOrAdd(uploadId, _ => new SemaphoreSlim(1, 1));
+
+    private static string PartName(int partNumber) => "part-" + partNumber.ToString("D5", CultureInfo.InvariantCulture);
 
     private string BucketPath(string bucket) => Path.Combine(Root, bucket);
 

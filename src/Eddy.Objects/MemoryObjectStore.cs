@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Eddy.Core.Objects;
 
 namespace Eddy.Objects;
@@ -13,6 +14,7 @@ public sealed class MemoryObjectStore(TimeProvider? time = null) : IObjectStore
 {
     private readonly BucketMap<byte[]> _buckets = new();
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, Upload> _uploads = new(StringComparer.Ordinal);
 
     public Task<IReadOnlyList<BucketInfo>> ListBucketsAsync(CancellationToken cancellationToken) => Task.FromResult(_buckets.List());
 
@@ -78,4 +80,119 @@ public sealed class MemoryObjectStore(TimeProvider? time = null) : IObjectStore
 
     public Task<ObjectListing> ListObjectsAsync(string bucket, string? prefix, string? delimiter, string? startAfter, int maxKeys, CancellationToken cancellationToken) =>
         Task.FromResult(_buckets.Read(bucket, index => index.List(prefix, delimiter, startAfter, maxKeys)));
+
+    public Task<string> CreateMultipartUploadAsync(string bucket, string key, ObjectWrite write, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ObjectNames.CheckKey(key);
+        _ = _buckets.Get(bucket);
+        var id = Multipart.NewUploadId();
+        _uploads[id] = new Upload(bucket, key, write, ObjectCopy.Truncate(_time.GetUtcNow()));
+        return Task.FromResult(id);
+    }
+
+    public async Task<PartInfo> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        Multipart.CheckPartNumber(partNumber);
+        var upload = Find(bucket, key, uploadId);
+        using var buffer = new MemoryStream();
+        var (size, etag) = await ObjectCopy.CopyAsync(content, buffer, cancellationToken).ConfigureAwait(false);
+        var part = new PartInfo(partNumber, size, etag, ObjectCopy.Truncate(_time.GetUtcNow()));
+        lock (upload)
+        {
+            if (upload.Ended)
+            {
+                throw ObjectStoreException.NoSuchUpload(uploadId);
+            }
+
+            upload.Parts[partNumber] = (part, buffer.ToArray());
+        }
+
+        return part;
+    }
+
+    public Task<ObjectInfo> CompleteMultipartUploadAsync(string bucket, string key, string uploadId, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken)
+    {
+        var upload = Find(bucket, key, uploadId);
+        var index = _buckets.Get(bucket);
+        lock (upload)
+        {
+            if (upload.Ended)
+            {
+                throw ObjectStoreException.NoSuchUpload(uploadId);
+            }
+
+            var plan = Multipart.Plan(parts, upload.Parts.ToDictionary(p => p.Key, p => p.Value.Info));
+            var bytes = plan.SelectMany(p => upload.Parts[p.PartNumber].Bytes).ToArray();
+            var info = ObjectCopy.Info(key, bytes.Length, Multipart.ETagOf(plan), _time.GetUtcNow(), upload.Write);
+            lock (index)
+            {
+                if (index.Deleted)
+                {
+                    throw ObjectStoreException.NoSuchBucket(bucket);
+                }
+
+                index.Set(info, bytes);
+            }
+
+            upload.Ended = true;
+            _uploads.TryRemove(uploadId, out _);
+            return Task.FromResult(info);
+        }
+    }
+
+    public Task AbortMultipartUploadAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        var upload = Find(bucket, key, uploadId);
+        lock (upload)
+        {
+            upload.Ended = true;
+            _uploads.TryRemove(uploadId, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<PartInfo>> ListPartsAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        var upload = Find(bucket, key, uploadId);
+        lock (upload)
+        {
+            return Task.FromResult<IReadOnlyList<PartInfo>>([.. upload.Parts.Values.Select(p => p.Info).OrderBy(p => p.PartNumber)]);
+        }
+    }
+
+    public Task<IReadOnlyList<UploadInfo>> ListMultipartUploadsAsync(string bucket, CancellationToken cancellationToken)
+    {
+        _ = _buckets.Get(bucket);
+        return Task.FromResult<IReadOnlyList<UploadInfo>>([.. _uploads.Where(u => u.Value.Bucket == bucket && !u.Value.Ended)
+            .Select(u => new UploadInfo(u.Value.Key, u.Key, u.Value.Initiated))
+            .OrderBy(u => u.Key, ObjectNames.KeyOrder).ThenBy(u => u.Initiated)]);
+    }
+
+    /// <summary>The upload of that id for that bucket and key; <c>NoSuchBucket</c>, <c>NoSuchUpload</c>.</summary>
+    private Upload Find(string bucket, string key, string uploadId)
+    {
+        _ = _buckets.Get(bucket);
+        return uploadId is not null && _uploads.TryGetValue(uploadId, out var upload) && upload.Bucket == bucket && upload.Key == key
+            ? upload
+            : throw ObjectStoreException.NoSuchUpload(uploadId ?? "");
+    }
+
+    /// <summary>An upload in progress; guarded by locking it.</summary>
+    private sealed class Upload(string bucket, string key, ObjectWrite write, DateTimeOffset initiated)
+    {
+        public string Bucket { get; } = bucket;
+
+        public string Key { get; } = key;
+
+        public ObjectWrite Write { get; } = write;
+
+        public DateTimeOffset Initiated { get; } = initiated;
+
+        public Dictionary<int, (PartInfo Info, byte[] Bytes)> Parts { get; } = [];
+
+        public bool Ended { get; set; }
+    }
 }

@@ -20,7 +20,7 @@ internal static class ObjectFile
     public const int FooterBytes = 28;
     public const byte Version = 1;
     public static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
-    private static readonly byte[] Magic = "EDDYOBJ"u8.ToArray();
+    private static readonly byte[] s_magic = "EDDYOBJ"u8.ToArray();
 
     /// <summary>Longest file name made by escaping; longer escapes use the hashed form.</summary>
     private const int MaxEscapedName = 200;
@@ -88,7 +88,7 @@ internal static class ObjectFile
         BinaryPrimitives.WriteUInt32LittleEndian(footer, (uint)meta.Length);
         MD5.HashData(meta, footer[4..20]);
         footer[20] = Version;
-        Magic.CopyTo(footer[21..]);
+        s_magic.CopyTo(footer[21..]);
         return trailer;
     }
 
@@ -103,7 +103,7 @@ internal static class ObjectFile
         }
 
         Span<byte> footer = stackalloc byte[FooterBytes];
-        if (RandomAccess.Read(file, footer, length - FooterBytes) != FooterBytes || footer[20] != Version || !footer[21..].SequenceEqual(Magic))
+        if (RandomAccess.Read(file, footer, length - FooterBytes) != FooterBytes || footer[20] != Version || !footer[21..].SequenceEqual(s_magic))
         {
             return null;
         }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Eddy.Core;
 using Eddy.Protocol.Model;

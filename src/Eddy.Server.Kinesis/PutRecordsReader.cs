@@ -58,7 +58,10 @@ internal static partial class PutRecordsReader
                             if (reader.TokenType != JsonTokenType.StartObject || !ReadEntry(ref reader, body, data, ref used, result)) return false;
                         if (result.Entries.Count is 0 or > MaxRecords) return false;
                     }
-                    else if (!ReadStreamMember(ref reader, result)) return false;
+                    else if (!ReadStreamMember(ref reader, result))
+                    {
+                        return false;
+                    }
                 }
                 return result.HasRecordsMember && reader.TokenType == JsonTokenType.EndObject;
             }

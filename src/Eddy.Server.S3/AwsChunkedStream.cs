@@ -1,19 +1,27 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using Eddy.Core;
 using Eddy.Core.Objects;
+using Eddy.Protocol.Auth;
 
 namespace Eddy.Server.S3;
 
 /// <summary>
 /// Reads the payload of an <c>aws-chunked</c> body (SigV4 streaming uploads: <c>STREAMING-AWS4-HMAC-SHA256-PAYLOAD</c>,
 /// <c>STREAMING-UNSIGNED-PAYLOAD-TRAILER</c>): <c>hex-size[;chunk-signature=...]\r\n data \r\n</c> … a zero-size chunk,
-/// then optional trailer lines (<c>x-amz-checksum-crc32:...</c>) and an empty line. Chunk signatures and trailing
-/// checksums are not verified. Not thread-safe; does not own the inner stream.
+/// then optional trailer lines (<c>x-amz-checksum-crc32:...</c>) and an empty line. With a
+/// <see cref="SigV4ChunkVerifier"/> every chunk's <c>chunk-signature</c> is checked once its data has been read (the
+/// last, empty chunk included), so a tampered or reordered chunk fails the read before the body's end; trailer
+/// signatures and trailing checksums are not verified. Not thread-safe; does not own the inner stream.
 /// </summary>
-/// <remarks>Failure: framing that is not aws-chunked is an <see cref="ObjectStoreException"/> <c>IncompleteBody</c>.</remarks>
-internal sealed class AwsChunkedStream(Stream inner) : Stream
+/// <remarks>Failure: framing that is not aws-chunked is an <see cref="ObjectStoreException"/> <c>IncompleteBody</c>;
+/// a chunk whose signature is missing or wrong, <c>SignatureDoesNotMatch</c> (403).</remarks>
+internal sealed class AwsChunkedStream(Stream inner, SigV4ChunkVerifier? verifier = null) : Stream
 {
+    private readonly IncrementalHash? _chunkHash = verifier is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _remaining; // bytes left in the current chunk
+    private string? _signature; // the current chunk's chunk-signature
     private bool _done;
     private bool _started;
 
@@ -54,8 +62,11 @@ internal sealed class AwsChunkedStream(Stream inner) : Stream
                 throw Incomplete();
             }
 
+            const string SignatureParameter = ";chunk-signature=";
+            _signature = semicolon >= 0 && header[semicolon..].StartsWith(SignatureParameter, StringComparison.Ordinal) ? header[(semicolon + SignatureParameter.Length)..] : null;
             if (_remaining == 0)
             {
+                CheckChunk();
                 // Trailers (checksums) until an empty line or the end of the body.
                 while (await ReadLineAsync(cancellationToken, allowEnd: true).ConfigureAwait(false) is { Length: > 0 })
                 {
@@ -73,7 +84,27 @@ internal sealed class AwsChunkedStream(Stream inner) : Stream
         }
 
         _remaining -= read;
+        _chunkHash?.AppendData(buffer.Span[..read]);
+        if (_remaining == 0)
+        {
+            CheckChunk();
+        }
+
         return read;
+    }
+
+    /// <summary>With a verifier: the chunk just read (its data hashed so far) must carry the next signature of the chain.</summary>
+    private void CheckChunk()
+    {
+        if (verifier is null || _chunkHash is null)
+        {
+            return;
+        }
+
+        if (_signature is null || !verifier.Next(_signature, _chunkHash.GetHashAndReset()))
+        {
+            throw new ObjectStoreException("SignatureDoesNotMatch", S3Errors.SignatureDoesNotMatchMessage, 403);
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -126,13 +157,26 @@ internal sealed class AwsChunkedStream(Stream inner) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _chunkHash?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 }
 
-/// <summary>Passes a body through while hashing it; at its end compares the MD5 with the request's
-/// <c>Content-MD5</c> and throws <c>BadDigest</c> on a mismatch, so the store never commits the object.</summary>
-internal sealed class Md5CheckingStream(Stream inner, byte[] expected) : Stream
+/// <summary>Passes a body through while hashing it; at its end compares the digest with the one the request declared
+/// (<c>Content-MD5</c>, <c>x-amz-content-sha256</c>) and throws the error <paramref name="mismatch"/> makes of the two on
+/// a difference, so a store reading it to its end never commits the object. Not thread-safe; does not own the inner
+/// stream.</summary>
+internal sealed class DigestCheckingStream(Stream inner, HashAlgorithmName algorithm, byte[] expected, Func<byte[], byte[], ServiceException> mismatch) : Stream
 {
-    private readonly System.Security.Cryptography.IncrementalHash _md5 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(algorithm);
+    private bool _checked;
 
     public override bool CanRead => true;
 
@@ -153,11 +197,16 @@ internal sealed class Md5CheckingStream(Stream inner, byte[] expected) : Stream
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         if (read > 0)
         {
-            _md5.AppendData(buffer.Span[..read]);
+            _hash.AppendData(buffer.Span[..read]);
         }
-        else if (buffer.Length > 0 && !_md5.GetHashAndReset().AsSpan().SequenceEqual(expected))
+        else if (buffer.Length > 0 && !_checked)
         {
-            throw new ObjectStoreException("BadDigest", "The Content-MD5 you specified did not match what we received.", 400);
+            _checked = true;
+            var actual = _hash.GetHashAndReset();
+            if (!actual.AsSpan().SequenceEqual(expected))
+            {
+                throw mismatch(expected, actual);
+            }
         }
 
         return read;
@@ -182,7 +231,7 @@ internal sealed class Md5CheckingStream(Stream inner, byte[] expected) : Stream
     {
         if (disposing)
         {
-            _md5.Dispose();
+            _hash.Dispose();
         }
 
         base.Dispose(disposing);

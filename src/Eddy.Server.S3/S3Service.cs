@@ -1,9 +1,12 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Eddy.Core;
 using Eddy.Core.Objects;
+using Eddy.Protocol.Auth;
+using Eddy.Server.Auth;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,17 +18,24 @@ namespace Eddy.Server.S3;
 /// (<c>/bucket/key</c>) and virtual-host style (<c>bucket.localhost[:port]</c>, <c>bucket.s3.localhost</c>). Operations:
 /// ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, ListObjectsV2, ListObjects, GetObject (Range,
 /// If-None-Match, If-Modified-Since), HeadObject, PutObject (Content-MD5, x-amz-meta-*, aws-chunked bodies),
-/// CopyObject, DeleteObject, DeleteObjects; anything else (multipart uploads, ACLs, versioning, ...) answers
+/// CopyObject, DeleteObject, DeleteObjects, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
+/// AbortMultipartUpload, ListParts, ListMultipartUploads (one page each); anything else (UploadPartCopy, ACLs, versioning, ...) answers
 /// <c>NotImplemented</c>. Errors go out in S3's XML shape with their status (HEAD errors without a body); every answer
 /// carries <c>x-amz-request-id</c> and <c>x-amz-id-2</c>.
 /// </summary>
-/// <remarks>Thread-safe (no state besides the store and the filters). Runs the request filters (signature format,
-/// fault injection) with the service <c>s3</c> before the operation, with an empty body: S3 payloads are streamed, not
-/// buffered (see docs/architecture.md for what that means for <c>--auth on</c>).</remarks>
+/// <remarks>Thread-safe (no state besides the store and the filters). Runs the request filters (authentication and
+/// authorization or the signature format check, fault injection) with the service <c>s3</c> before the operation, as a
+/// <see cref="RequestInfo.StreamedBody"/> request: the signature covers the client's <c>x-amz-content-sha256</c>, and
+/// the body is checked against it while it streams into the store (<see cref="PayloadOf"/>), so a body that does not
+/// match fails the operation before the store commits anything. Filter refusals go out as S3's errors
+/// (<see cref="S3Errors.FromFilter"/>).</remarks>
 public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> filters) : IRestService
 {
     private const string Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
-    private static readonly XNamespace Ns = Namespace;
+    private const string StreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+    private const string StreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
+    private const string StreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+    private static readonly XNamespace s_ns = Namespace;
     private readonly IRequestFilter[] _filters = [.. filters];
 
     public string SigningName => "s3";
@@ -45,12 +55,26 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         try
         {
             var operation = Operation(context.Request, bucket, key);
-            var info = new RequestInfo(context, SigningName, operation, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty);
-            foreach (var filter in _filters)
+            var contentSha256 = DeclaredContentSha256(context.Request);
+            var info = new RequestInfo(context, SigningName, operation, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty)
             {
-                await filter.OnRequestAsync(info).ConfigureAwait(false);
+                StreamedBody = true,
+                IamAction = IamActionOf(operation),
+                Resource = bucket is null ? "arn:aws:s3:::*" : key is null || operation == "DeleteObjects" ? "arn:aws:s3:::" + bucket : $"arn:aws:s3:::{bucket}/{key}",
+            };
+            try
+            {
+                foreach (var filter in _filters)
+                {
+                    await filter.OnRequestAsync(info).ConfigureAwait(false);
+                }
+            }
+            catch (ServiceException e)
+            {
+                throw S3Errors.FromFilter(e);
             }
 
+            context.Request.Body = PayloadOf(context.Request, contentSha256, AuthFilter.Seed(info));
             await DispatchAsync(context, operation, bucket, key).ConfigureAwait(false);
         }
         catch (ServiceException e) when (!response.HasStarted)
@@ -62,6 +86,61 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             await WriteErrorAsync(context, new ServiceException("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema.", 400), bucket, key, requestId).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The request's <c>x-amz-content-sha256</c>: null when absent (allowed only without a SigV4 Authorization
+    /// header: unsigned requests under <c>--auth none</c>, presigned URLs); otherwise a hex SHA-256, UNSIGNED-PAYLOAD or
+    /// one of the STREAMING-* values, else <c>InvalidArgument</c>.</summary>
+    private static string? DeclaredContentSha256(HttpRequest request)
+    {
+        var value = request.Headers["x-amz-content-sha256"].ToString();
+        if (value.Length == 0)
+        {
+            return request.Headers.Authorization.ToString().StartsWith("AWS4-", StringComparison.Ordinal)
+                ? throw new ServiceException("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400)
+                : null;
+        }
+
+        if (value is SigV4.UnsignedPayload or StreamingSigned or StreamingSignedTrailer or StreamingUnsignedTrailer || IsHexSha256(value))
+        {
+            return value;
+        }
+
+        throw new ServiceException("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.", 400);
+    }
+
+    private static bool IsHexSha256(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigit);
+
+    /// <summary>The body an operation reads: a declared hex SHA-256 is checked as the body streams
+    /// (<c>XAmzContentSHA256Mismatch</c> at its end, before a store can commit it); an aws-chunked body is decoded, its
+    /// chunk signatures checked against the request's signature when the auth filter verified one (<paramref name="seed"/>).</summary>
+    private static Stream PayloadOf(HttpRequest request, string? contentSha256, SigV4Seed? seed)
+    {
+        var body = request.Body;
+        var chunked = request.Headers.ContentEncoding.ToString().Contains("aws-chunked", StringComparison.Ordinal)
+            || contentSha256?.StartsWith("STREAMING-", StringComparison.Ordinal) == true;
+        if (chunked)
+        {
+            var signed = contentSha256 is StreamingSigned or StreamingSignedTrailer;
+            return new AwsChunkedStream(body, signed && seed is not null ? new SigV4ChunkVerifier(seed) : null);
+        }
+
+        return contentSha256 is not null && IsHexSha256(contentSha256)
+            ? new DigestCheckingStream(body, HashAlgorithmName.SHA256, Convert.FromHexString(contentSha256), S3Errors.ContentSha256Mismatch)
+            : body;
+    }
+
+    /// <summary>The IAM action S3 authorizes an operation as.</summary>
+    private static string IamActionOf(string operation) => operation switch
+    {
+        "ListBuckets" => "s3:ListAllMyBuckets",
+        "HeadBucket" or "ListObjectsV2" or "ListObjects" => "s3:ListBucket",
+        "HeadObject" or "GetObject" => "s3:GetObject",
+        "PutObject" or "CopyObject" or "CreateMultipartUpload" or "UploadPart" or "CompleteMultipartUpload" => "s3:PutObject",
+        "DeleteObject" or "DeleteObjects" => "s3:DeleteObject",
+        "ListParts" => "s3:ListMultipartUploadParts",
+        "ListMultipartUploads" => "s3:ListBucketMultipartUploads",
+        _ => "s3:" + operation, // CreateBucket, DeleteBucket, GetBucketLocation, AbortMultipartUpload
+    };
 
     /// <summary>The operation a request names, by method, bucket, key and sub-resource (S3's REST routing).</summary>
     private static string Operation(HttpRequest request, string? bucket, string? key)
@@ -85,6 +164,11 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 return "GetBucketLocation";
             }
 
+            if (query.ContainsKey("uploads") && method == HttpMethods.Get)
+            {
+                return "ListMultipartUploads";
+            }
+
             if (query.Keys.Any(k => k is not ("list-type" or "prefix" or "delimiter" or "max-keys" or "continuation-token" or "start-after"
                 or "encoding-type" or "fetch-owner" or "marker" or "x-id") && !k.StartsWith("X-Amz-", StringComparison.Ordinal)))
             {
@@ -101,10 +185,28 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             };
         }
 
-        if (query.ContainsKey("uploads") || query.ContainsKey("uploadId") || query.ContainsKey("tagging") || query.ContainsKey("acl")
-            || query.ContainsKey("versionId") || query.ContainsKey("attributes") || query.ContainsKey("retention"))
+        if (query.ContainsKey("tagging") || query.ContainsKey("acl") || query.ContainsKey("versionId") || query.ContainsKey("attributes")
+            || query.ContainsKey("retention"))
         {
             throw NotImplemented();
+        }
+
+        if (query.ContainsKey("uploads"))
+        {
+            return method == HttpMethods.Post ? "CreateMultipartUpload" : throw MethodNotAllowed();
+        }
+
+        if (query.ContainsKey("uploadId"))
+        {
+            return method switch
+            {
+                "PUT" when request.Headers.ContainsKey("x-amz-copy-source") => throw NotImplemented(), // UploadPartCopy
+                "PUT" => "UploadPart",
+                "POST" => "CompleteMultipartUpload",
+                "DELETE" => "AbortMultipartUpload",
+                "GET" => "ListParts",
+                _ => throw MethodNotAllowed(),
+            };
         }
 
         return method switch
@@ -135,6 +237,12 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             "GetObject" => GetObjectAsync(context, bucket!, key!, head: false, ct),
             "HeadObject" => GetObjectAsync(context, bucket!, key!, head: true, ct),
             "DeleteObject" => NoContentAsync(context, store.DeleteObjectAsync(bucket!, key!, ct)),
+            "CreateMultipartUpload" => CreateMultipartUploadAsync(context, bucket!, key!, ct),
+            "UploadPart" => UploadPartAsync(context, bucket!, key!, ct),
+            "CompleteMultipartUpload" => CompleteMultipartUploadAsync(context, bucket!, key!, ct),
+            "AbortMultipartUpload" => NoContentAsync(context, store.AbortMultipartUploadAsync(bucket!, key!, UploadId(context), ct)),
+            "ListParts" => ListPartsAsync(context, bucket!, key!, ct),
+            "ListMultipartUploads" => ListMultipartUploadsAsync(context, bucket!, ct),
             _ => throw NotImplemented(),
         };
     }
@@ -142,24 +250,21 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
     private async Task ListBucketsAsync(HttpContext context, CancellationToken ct)
     {
         var buckets = await store.ListBucketsAsync(ct).ConfigureAwait(false);
-        var xml = new XElement(Ns + "ListAllMyBucketsResult",
+        var xml = new XElement(s_ns + "ListAllMyBucketsResult",
             Owner(),
-            new XElement(Ns + "Buckets", buckets.Select(b => new XElement(Ns + "Bucket",
-                new XElement(Ns + "Name", b.Name),
-                new XElement(Ns + "CreationDate", Iso(b.CreationDate))))));
+            new XElement(s_ns + "Buckets", buckets.Select(b => new XElement(s_ns + "Bucket",
+                new XElement(s_ns + "Name", b.Name),
+                new XElement(s_ns + "CreationDate", Iso(b.CreationDate))))));
         await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
     }
 
     private async Task CreateBucketAsync(HttpContext context, string bucket, CancellationToken ct)
     {
         // The optional CreateBucketConfiguration (LocationConstraint) must be well-formed XML; the region is Eddy's own.
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        var body = Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false));
+        if (body.Trim().Length > 0)
         {
-            var body = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-            if (body.Trim().Length > 0)
-            {
-                _ = XDocument.Parse(body);
-            }
+            _ = XDocument.Parse(body);
         }
 
         try
@@ -195,7 +300,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         }
 
         var region = RegionOf(context.Request);
-        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "LocationConstraint", region == "us-east-1" ? null : region)).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "LocationConstraint", region == "us-east-1" ? null : region)).ConfigureAwait(false);
     }
 
     private async Task ListObjectsAsync(HttpContext context, string bucket, bool v2, CancellationToken ct)
@@ -228,59 +333,59 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         var url = encodingType == "url";
         string Enc(string s) => url ? UrlEncode(s) : s;
         var fetchOwner = !v2 || query["fetch-owner"] == "true";
-        var xml = new XElement(Ns + "ListBucketResult",
-            new XElement(Ns + "Name", bucket),
-            new XElement(Ns + "Prefix", Enc(prefix)));
+        var xml = new XElement(s_ns + "ListBucketResult",
+            new XElement(s_ns + "Name", bucket),
+            new XElement(s_ns + "Prefix", Enc(prefix)));
         if (v2)
         {
             if (query.ContainsKey("continuation-token"))
             {
-                xml.Add(new XElement(Ns + "ContinuationToken", token));
+                xml.Add(new XElement(s_ns + "ContinuationToken", token));
             }
 
             if (startAfter.Length > 0)
             {
-                xml.Add(new XElement(Ns + "StartAfter", Enc(startAfter)));
+                xml.Add(new XElement(s_ns + "StartAfter", Enc(startAfter)));
             }
 
-            xml.Add(new XElement(Ns + "KeyCount", page.Objects.Count + page.CommonPrefixes.Count));
+            xml.Add(new XElement(s_ns + "KeyCount", page.Objects.Count + page.CommonPrefixes.Count));
         }
         else
         {
-            xml.Add(new XElement(Ns + "Marker", Enc(startAfter)));
+            xml.Add(new XElement(s_ns + "Marker", Enc(startAfter)));
         }
 
-        xml.Add(new XElement(Ns + "MaxKeys", maxKeys));
+        xml.Add(new XElement(s_ns + "MaxKeys", maxKeys));
         if (delimiter.Length > 0)
         {
-            xml.Add(new XElement(Ns + "Delimiter", Enc(delimiter)));
+            xml.Add(new XElement(s_ns + "Delimiter", Enc(delimiter)));
         }
 
         if (url)
         {
-            xml.Add(new XElement(Ns + "EncodingType", "url"));
+            xml.Add(new XElement(s_ns + "EncodingType", "url"));
         }
 
-        xml.Add(new XElement(Ns + "IsTruncated", page.IsTruncated ? "true" : "false"));
+        xml.Add(new XElement(s_ns + "IsTruncated", page.IsTruncated ? "true" : "false"));
         if (page.IsTruncated && page.NextStartAfter is { } next)
         {
-            xml.Add(v2 ? new XElement(Ns + "NextContinuationToken", EncodeToken(next)) : delimiter.Length > 0 ? new XElement(Ns + "NextMarker", Enc(next)) : null);
+            xml.Add(v2 ? new XElement(s_ns + "NextContinuationToken", EncodeToken(next)) : delimiter.Length > 0 ? new XElement(s_ns + "NextMarker", Enc(next)) : null);
         }
 
         foreach (var o in page.Objects)
         {
-            xml.Add(new XElement(Ns + "Contents",
-                new XElement(Ns + "Key", Enc(o.Key)),
-                new XElement(Ns + "LastModified", Iso(o.LastModified)),
-                new XElement(Ns + "ETag", o.ETag),
-                new XElement(Ns + "Size", o.Size),
+            xml.Add(new XElement(s_ns + "Contents",
+                new XElement(s_ns + "Key", Enc(o.Key)),
+                new XElement(s_ns + "LastModified", Iso(o.LastModified)),
+                new XElement(s_ns + "ETag", o.ETag),
+                new XElement(s_ns + "Size", o.Size),
                 fetchOwner ? Owner() : null,
-                new XElement(Ns + "StorageClass", "STANDARD")));
+                new XElement(s_ns + "StorageClass", "STANDARD")));
         }
 
         foreach (var p in page.CommonPrefixes)
         {
-            xml.Add(new XElement(Ns + "CommonPrefixes", new XElement(Ns + "Prefix", Enc(p))));
+            xml.Add(new XElement(s_ns + "CommonPrefixes", new XElement(s_ns + "Prefix", Enc(p))));
         }
 
         await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
@@ -288,7 +393,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
 
     private async Task DeleteObjectsAsync(HttpContext context, string bucket, CancellationToken ct)
     {
-        var doc = await XDocument.LoadAsync(context.Request.Body, LoadOptions.None, ct).ConfigureAwait(false);
+        var doc = XDocument.Parse(Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false)));
         var root = doc.Root ?? throw new XmlException("empty");
         var quiet = string.Equals(root.Elements().FirstOrDefault(e => e.Name.LocalName == "Quiet")?.Value, "true", StringComparison.OrdinalIgnoreCase);
         var keys = root.Elements().Where(e => e.Name.LocalName == "Object")
@@ -303,7 +408,7 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             throw ObjectStoreException.NoSuchBucket(bucket);
         }
 
-        var result = new XElement(Ns + "DeleteResult");
+        var result = new XElement(s_ns + "DeleteResult");
         foreach (var key in keys)
         {
             try
@@ -311,12 +416,12 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 await store.DeleteObjectAsync(bucket, key, ct).ConfigureAwait(false);
                 if (!quiet)
                 {
-                    result.Add(new XElement(Ns + "Deleted", new XElement(Ns + "Key", key)));
+                    result.Add(new XElement(s_ns + "Deleted", new XElement(s_ns + "Key", key)));
                 }
             }
             catch (ServiceException e)
             {
-                result.Add(new XElement(Ns + "Error", new XElement(Ns + "Key", key), new XElement(Ns + "Code", e.ErrorType), new XElement(Ns + "Message", e.Message)));
+                result.Add(new XElement(s_ns + "Error", new XElement(s_ns + "Key", key), new XElement(s_ns + "Code", e.ErrorType), new XElement(s_ns + "Message", e.Message)));
             }
         }
 
@@ -325,15 +430,35 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
 
     private async Task PutObjectAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
-        var request = context.Request;
-        var headers = request.Headers;
-        Stream body = request.Body;
-        var encodings = headers.ContentEncoding.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
-        var sha = headers["x-amz-content-sha256"].ToString();
-        if (encodings.Remove("aws-chunked") || sha.StartsWith("STREAMING-", StringComparison.Ordinal))
+        ObjectInfo info;
+        var body = WithContentMd5(context.Request);
+        await using (body.ConfigureAwait(false))
         {
-            body = new AwsChunkedStream(body);
+            info = await store.PutObjectAsync(bucket, key, body, WriteOf(context.Request.Headers), ct).ConfigureAwait(false);
         }
+
+        context.Response.Headers.ETag = info.ETag;
+        context.Response.StatusCode = 200;
+    }
+
+    /// <summary>What a PutObject or CreateMultipartUpload says of the object: content type, content encoding (without
+    /// aws-chunked, which only framed the upload), x-amz-meta-*.</summary>
+    private static ObjectWrite WriteOf(IHeaderDictionary headers)
+    {
+        var encodings = headers.ContentEncoding.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        encodings.Remove("aws-chunked");
+        return new ObjectWrite(
+            headers.ContentType.Count > 0 ? headers.ContentType.ToString() : null,
+            encodings.Count > 0 ? string.Join(",", encodings) : null,
+            UserMetadata(headers));
+    }
+
+    /// <summary>The request's body (decoded and checked by <see cref="PayloadOf"/>), also checked against its
+    /// Content-MD5 when it has one (<c>InvalidDigest</c>, <c>BadDigest</c>).</summary>
+    private static Stream WithContentMd5(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var body = request.Body;
 
         if (headers.TryGetValue("Content-MD5", out var md5Header))
         {
@@ -352,22 +477,88 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
                 throw new ServiceException("InvalidDigest", "The Content-MD5 you specified is not valid.", 400);
             }
 
-            body = new Md5CheckingStream(body, expected);
+            body = new DigestCheckingStream(body, HashAlgorithmName.MD5, expected, S3Errors.BadDigest);
         }
 
-        var write = new ObjectWrite(
-            headers.ContentType.Count > 0 ? headers.ContentType.ToString() : null,
-            encodings.Count > 0 ? string.Join(",", encodings) : null,
-            UserMetadata(headers));
-        ObjectInfo info;
+        return body;
+    }
+
+    private async Task CreateMultipartUploadAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var uploadId = await store.CreateMultipartUploadAsync(bucket, key, WriteOf(context.Request.Headers), ct).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "InitiateMultipartUploadResult",
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "Key", key), new XElement(s_ns + "UploadId", uploadId))).ConfigureAwait(false);
+    }
+
+    private async Task UploadPartAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        if (!int.TryParse(context.Request.Query["partNumber"], NumberStyles.None, CultureInfo.InvariantCulture, out var partNumber))
+        {
+            throw ObjectStoreException.InvalidPartNumber();
+        }
+
+        PartInfo part;
+        var body = WithContentMd5(context.Request);
         await using (body.ConfigureAwait(false))
         {
-            info = await store.PutObjectAsync(bucket, key, body, write, ct).ConfigureAwait(false);
+            part = await store.UploadPartAsync(bucket, key, UploadId(context), partNumber, body, ct).ConfigureAwait(false);
         }
 
-        context.Response.Headers.ETag = info.ETag;
+        context.Response.Headers.ETag = part.ETag;
         context.Response.StatusCode = 200;
     }
+
+    private async Task CompleteMultipartUploadAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var doc = XDocument.Parse(Encoding.UTF8.GetString(await ReadSmallBodyAsync(context.Request, ct).ConfigureAwait(false)));
+        var parts = new List<CompletedPart>();
+        foreach (var part in (doc.Root ?? throw new XmlException("empty")).Elements().Where(e => e.Name.LocalName == "Part"))
+        {
+            var number = part.Elements().FirstOrDefault(e => e.Name.LocalName == "PartNumber")?.Value;
+            var etag = part.Elements().FirstOrDefault(e => e.Name.LocalName == "ETag")?.Value;
+            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var partNumber) || etag is null)
+            {
+                throw new XmlException("part");
+            }
+
+            parts.Add(new CompletedPart(partNumber, etag));
+        }
+
+        var info = await store.CompleteMultipartUploadAsync(bucket, key, UploadId(context), parts, ct).ConfigureAwait(false);
+        var request = context.Request;
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "CompleteMultipartUploadResult",
+            new XElement(s_ns + "Location", $"{request.Scheme}://{request.Host}/{bucket}/{UrlEncode(key)}"),
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "Key", key), new XElement(s_ns + "ETag", info.ETag))).ConfigureAwait(false);
+    }
+
+    private async Task ListPartsAsync(HttpContext context, string bucket, string key, CancellationToken ct)
+    {
+        var uploadId = UploadId(context);
+        var parts = await store.ListPartsAsync(bucket, key, uploadId, ct).ConfigureAwait(false);
+        var xml = new XElement(s_ns + "ListPartsResult",
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "Key", key), new XElement(s_ns + "UploadId", uploadId),
+            new XElement(s_ns + "PartNumberMarker", 0), new XElement(s_ns + "NextPartNumberMarker", parts.Count > 0 ? parts[^1].PartNumber : 0),
+            new XElement(s_ns + "MaxParts", 10000), new XElement(s_ns + "IsTruncated", "false"),
+            parts.Select(p => new XElement(s_ns + "Part",
+                new XElement(s_ns + "PartNumber", p.PartNumber), new XElement(s_ns + "LastModified", Iso(p.LastModified)),
+                new XElement(s_ns + "ETag", p.ETag), new XElement(s_ns + "Size", p.Size))),
+            Initiator(), Owner(), new XElement(s_ns + "StorageClass", "STANDARD"));
+        await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
+    }
+
+    private async Task ListMultipartUploadsAsync(HttpContext context, string bucket, CancellationToken ct)
+    {
+        var uploads = await store.ListMultipartUploadsAsync(bucket, ct).ConfigureAwait(false);
+        var xml = new XElement(s_ns + "ListMultipartUploadsResult",
+            new XElement(s_ns + "Bucket", bucket), new XElement(s_ns + "KeyMarker"), new XElement(s_ns + "UploadIdMarker"),
+            new XElement(s_ns + "MaxUploads", 1000), new XElement(s_ns + "IsTruncated", "false"),
+            uploads.Select(u => new XElement(s_ns + "Upload",
+                new XElement(s_ns + "Key", u.Key), new XElement(s_ns + "UploadId", u.UploadId), Initiator(), Owner(),
+                new XElement(s_ns + "StorageClass", "STANDARD"), new XElement(s_ns + "Initiated", Iso(u.Initiated)))));
+        await WriteXmlAsync(context.Response, 200, xml).ConfigureAwait(false);
+    }
+
+    private static string UploadId(HttpContext context) => context.Request.Query["uploadId"].ToString();
 
     private async Task CopyObjectAsync(HttpContext context, string bucket, string key, CancellationToken ct)
     {
@@ -390,8 +581,8 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             info = await store.PutObjectAsync(bucket, key, content.Content, write, ct).ConfigureAwait(false);
         }
 
-        await WriteXmlAsync(context.Response, 200, new XElement(Ns + "CopyObjectResult",
-            new XElement(Ns + "LastModified", Iso(info.LastModified)), new XElement(Ns + "ETag", info.ETag))).ConfigureAwait(false);
+        await WriteXmlAsync(context.Response, 200, new XElement(s_ns + "CopyObjectResult",
+            new XElement(s_ns + "LastModified", Iso(info.LastModified)), new XElement(s_ns + "ETag", info.ETag))).ConfigureAwait(false);
     }
 
     private async Task GetObjectAsync(HttpContext context, string bucket, string key, bool head, CancellationToken ct)
@@ -498,6 +689,27 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         return metadata;
     }
 
+    /// <summary>A request's XML body, read to its end (so a declared SHA-256 is checked before it is used); over
+    /// 4 MiB is <c>MaxMessageLengthExceeded</c>.</summary>
+    private static async Task<byte[]> ReadSmallBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        const int Max = 4 << 20;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > Max)
+            {
+                throw new ServiceException("MaxMessageLengthExceeded", "Your request was too big.", 400);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     private static async Task NoContentAsync(HttpContext context, Task operation)
     {
         await operation.ConfigureAwait(false);
@@ -568,7 +780,9 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
         return parts.Length == 5 ? parts[2] : "us-east-1";
     }
 
-    private static XElement Owner() => new(Ns + "Owner", new XElement(Ns + "ID", "eddy"), new XElement(Ns + "DisplayName", "eddy"));
+    private static XElement Initiator() => new(s_ns + "Initiator", new XElement(s_ns + "ID", "eddy"), new XElement(s_ns + "DisplayName", "eddy"));
+
+    private static XElement Owner() => new(s_ns + "Owner", new XElement(s_ns + "ID", "eddy"), new XElement(s_ns + "DisplayName", "eddy"));
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
@@ -625,12 +839,20 @@ public sealed class S3Service(IObjectStore store, IEnumerable<IRequestFilter> fi
             case "NoSuchBucket" or "BucketNotEmpty" or "BucketAlreadyOwnedByYou" or "InvalidBucketName":
                 error.Add(new XElement("BucketName", (e as ObjectStoreException)?.Resource ?? bucket));
                 break;
+            case "NoSuchUpload":
+                error.Add(new XElement("UploadId", (e as ObjectStoreException)?.Resource));
+                break;
             case "NoSuchKey" or "KeyTooLongError":
                 error.Add(new XElement("Key", (e as ObjectStoreException)?.Resource ?? key));
                 break;
             case "InvalidRange" when e is ObjectStoreException { ActualObjectSize: { } size }:
                 error.Add(new XElement("RangeRequested", context.Request.Headers.Range.ToString()), new XElement("ActualObjectSize", size));
                 break;
+        }
+
+        foreach (var (name, value) in (e as ObjectStoreException)?.Details ?? [])
+        {
+            error.Add(new XElement(name, value));
         }
 
         error.Add(new XElement("RequestId", requestId), new XElement("HostId", response.Headers["x-amz-id-2"].ToString()));

@@ -31,8 +31,19 @@ public sealed class RequestInfo(HttpContext http, string service, string operati
     /// <summary>The operation's name, e.g. <c>PutRecords</c>.</summary>
     public string Operation { get; } = operation;
 
-    /// <summary>The IAM action, e.g. <c>kinesis:PutRecords</c>.</summary>
-    public string IamAction => Service + ":" + Operation;
+    /// <summary>The IAM action, e.g. <c>kinesis:PutRecords</c>: <c>service:Operation</c> unless the service names
+    /// another (S3: <c>s3:GetObject</c> for HeadObject, <c>s3:ListBucket</c> for ListObjectsV2).</summary>
+    public string IamAction { get; init; } = service + ":" + operation;
+
+    /// <summary>The ARN the request is authorized against when the service names it (S3:
+    /// <c>arn:aws:s3:::bucket</c> or <c>arn:aws:s3:::bucket/key</c>); null: the filters work it out (Kinesis).</summary>
+    public string? Resource { get; init; }
+
+    /// <summary>True when the body is not in <see cref="RawBody"/> but streamed to the operation after the filters
+    /// (S3): a signature then covers the client's <c>x-amz-content-sha256</c> value instead of a hash of the body,
+    /// and the service checks the body against that value (and chunk signatures) while it streams it, failing the
+    /// operation before anything is committed.</summary>
+    public bool StreamedBody { get; init; }
 
     /// <summary>The Kinesis action of a Kinesis request; <see cref="KinesisAction.Unknown"/> for other services.</summary>
     public KinesisAction Action { get; } = service == KinesisTarget.SigningName ? KinesisTarget.ParseOperation(operation) : KinesisAction.Unknown;

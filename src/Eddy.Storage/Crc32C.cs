@@ -18,7 +18,7 @@ internal static class Crc32C
     private const uint Polynomial = 0x82F63B78u;
 
     /// <summary>8 tables of 256 entries: table k maps a byte to its CRC contribution k bytes ahead (slicing-by-8).</summary>
-    private static readonly uint[] Table = BuildTable();
+    private static readonly uint[] s_table = BuildTable();
 
     /// <summary>True when <see cref="Compute"/> uses the hardware instruction.</summary>
     public static bool IsHardwareAccelerated => Sse42.IsSupported;
@@ -79,7 +79,7 @@ internal static class Crc32C
 
     private static uint UpdateSoftware(uint crc, ReadOnlySpan<byte> data)
     {
-        uint[] t = Table;
+        uint[] t = s_table;
         while (data.Length >= 8)
         {
             uint lo = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ crc;

@@ -8,7 +8,9 @@ namespace Eddy.Storage;
 /// </summary>
 /// <remarks>
 /// Thread-safe. <see cref="Open"/> of a log that is not open yet runs its recovery synchronously (scan of the active
-/// segment; sealed segments are loaded from their index files). Deleting renames the directory to a tombstone first, so a
+/// segment; sealed segments are loaded from their index files) under a lock that is only ever held around synchronous
+/// work (opening, and the start and end of a delete), so no caller waits on asynchronous work: a delete closes its log
+/// outside it, and while it does, <see cref="Open"/> of that id throws <see cref="InvalidOperationException"/>. Deleting renames the directory to a tombstone first, so a
 /// crash mid-delete never leaves a half-deleted log visible; leftover tombstones are removed when a store opens.
 /// Under <see cref="FsyncPolicy.Interval"/> one background loop fsyncs every written log each
 /// <see cref="LogStoreOptions.FsyncInterval"/> (timer from <see cref="LogStoreOptions.Time"/>).
@@ -21,7 +23,13 @@ public sealed class FileLogStore : ILogStore
     private const string TombstonePrefix = "~deleted~";
 
     private readonly ConcurrentDictionary<string, FileShardLog> _logs = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Guards opening a log (its recovery included), the start and the end of a delete, and disposal's snapshot. Held
+    // only around synchronous work, never across an await: no thread ever blocks on asynchronous work behind it.
+    private readonly Lock _gate = new();
+
+    // Deletes in progress by log id (guarded by _gate): a second DeleteAsync of the id shares the first; Open refuses it.
+    private readonly Dictionary<string, Task> _deleting = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _flusher;
     private int _disposed;
@@ -57,22 +65,23 @@ public sealed class FileLogStore : ILogStore
             return log;
         }
 
-        _gate.Wait();
-        try
+        lock (_gate)
         {
             ThrowIfDisposed();
-            if (!_logs.TryGetValue(logId, out log))
+            if (_logs.TryGetValue(logId, out log))
             {
-                log = FileShardLog.Open(Path.Combine(Options.Directory, logId), logId, Options);
-                _logs[logId] = log;
-                if (log.RecoveryTruncatedBytes > 0) StorageLog.TruncatedOnOpen(Options.Logger, logId, log.RecoveryTruncatedBytes, log.EndOffset);
+                return log;
             }
 
+            if (_deleting.ContainsKey(logId))
+            {
+                throw new InvalidOperationException($"Log {logId} is being deleted; it can be opened again once DeleteAsync has completed.");
+            }
+
+            log = FileShardLog.Open(Path.Combine(Options.Directory, logId), logId, Options);
+            _logs[logId] = log;
+            if (log.RecoveryTruncatedBytes > 0) StorageLog.TruncatedOnOpen(Options.Logger, logId, log.RecoveryTruncatedBytes, log.EndOffset);
             return log;
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 
@@ -80,11 +89,42 @@ public sealed class FileLogStore : ILogStore
     public async ValueTask DeleteAsync(string logId)
     {
         LogId.Validate(logId);
-        ThrowIfDisposed();
-        await _gate.WaitAsync().ConfigureAwait(false);
+        TaskCompletionSource? done;
+        Task? running;
+        FileShardLog? log;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (_deleting.TryGetValue(logId, out running))
+            {
+                log = null;
+                done = null;
+            }
+            else
+            {
+                done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                running = done.Task;
+                _deleting.Add(logId, running);
+                _logs.TryRemove(logId, out log);
+            }
+        }
+
+        if (done is not null)
+        {
+            _ = DeleteClosedAsync(logId, log, done);
+        }
+
+        await running.ConfigureAwait(false);
+    }
+
+    /// <summary>Closes <paramref name="log"/> (its queued appends finish), then removes the directory through a tombstone.
+    /// The id leaves <see cref="_deleting"/> before <paramref name="done"/> completes, so an Open after the delete works.</summary>
+    private async Task DeleteClosedAsync(string logId, FileShardLog? log, TaskCompletionSource done)
+    {
+        Exception? failure = null;
         try
         {
-            if (_logs.TryRemove(logId, out FileShardLog? log))
+            if (log is not null)
             {
                 await log.CloseAsync().ConfigureAwait(false);
             }
@@ -98,9 +138,23 @@ public sealed class FileLogStore : ILogStore
                 Directory.Delete(tombstone, recursive: true);
             }
         }
-        finally
+        catch (Exception e)
         {
-            _gate.Release();
+            failure = e;
+        }
+
+        lock (_gate)
+        {
+            _deleting.Remove(logId);
+        }
+
+        if (failure is null)
+        {
+            done.SetResult();
+        }
+        else
+        {
+            done.SetException(failure);
         }
     }
 
@@ -132,21 +186,22 @@ public sealed class FileLogStore : ILogStore
 
         await _stop.CancelAsync().ConfigureAwait(false);
         await _flusher.ConfigureAwait(false);
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
+        Task[] deletes;
+        lock (_gate)
         {
-            foreach (FileShardLog log in _logs.Values)
-            {
-                await log.CloseAsync().ConfigureAwait(false);
-            }
-
-            _logs.Clear();
-        }
-        finally
-        {
-            _gate.Release();
+            // Nothing opens or starts deleting after this: both check the disposed flag under the gate.
+            deletes = [.. _deleting.Values];
         }
 
+        // Deletes in progress finish first; their callers observe how.
+        await Task.WhenAll(deletes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        foreach (FileShardLog log in _logs.Values)
+        {
+            await log.CloseAsync().ConfigureAwait(false);
+        }
+
+        _logs.Clear();
         _stop.Dispose();
     }
 

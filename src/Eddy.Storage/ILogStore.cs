@@ -10,7 +10,9 @@ public interface ILogStore : IAsyncDisposable
     /// <summary>Opens the log with this id, creating it empty if it does not exist. Opening an open log returns the same instance.</summary>
     /// <remarks>
     /// Throws <see cref="ArgumentException"/> for an invalid id and <see cref="ObjectDisposedException"/> once the store is
-    /// disposed. The file store recovers a log that is not open yet synchronously here (fast after a clean shutdown).
+    /// disposed. The file store recovers a log that is not open yet synchronously here (fast after a clean shutdown), and
+    /// throws <see cref="InvalidOperationException"/> for a log whose <see cref="DeleteAsync"/> is still in progress
+    /// (open it once the delete has completed; the memory store deletes at once). Never waits on asynchronous work.
     /// </remarks>
     IShardLog Open(string logId);
 
@@ -18,7 +20,7 @@ public interface ILogStore : IAsyncDisposable
     /// <remarks>
     /// Appends already queued on the log finish first. Afterwards the old instance throws <see cref="ObjectDisposedException"/>
     /// and its pending <see cref="IShardLog.WaitForDataAsync"/> calls fault with it; <see cref="Open"/> gives a new, empty
-    /// log whose offsets start again at 0.
+    /// log whose offsets start again at 0. Concurrent deletes of one id complete together.
     /// </remarks>
     ValueTask DeleteAsync(string logId);
 

@@ -54,8 +54,10 @@ internal sealed class AccountSettings(EngineContext context) : IAccountSettings
     public void CheckOnDemandStreamLimit()
     {
         if (context.Streams.OnDemandStreamCount >= context.Options.OnDemandStreamCountLimit)
+        {
             throw new KinesisException(ErrorCode.LimitExceededException,
                 $"This request would exceed the on-demand stream count limit for the account {context.Account} in {context.Region}. Limit: {context.Options.OnDemandStreamCountLimit}.");
+        }
     }
 
     /// <summary>Refuses <paramref name="additional"/> open shards past the account's shard limit.</summary>
@@ -63,10 +65,12 @@ internal sealed class AccountSettings(EngineContext context) : IAccountSettings
     {
         var open = context.Streams.OpenShardCount;
         if ((long)open + additional > context.Options.ShardLimit) // 64-bit: a ShardCount near int.MaxValue must not wrap around
+        {
             throw new KinesisException(ErrorCode.LimitExceededException,
                 $"This request would exceed the shard limit for the account {context.Account} in {context.Region}. Current shard count for the account: {open}. " +
                 $"Limit: {context.Options.ShardLimit}. Number of additional shards that would have resulted from this request: {additional}. " +
                 "Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.");
+        }
     }
 
     private static string EncodeBilling(BillingCommitment b) =>

@@ -40,11 +40,16 @@ internal sealed class Consumers(EngineContext context, StreamTags tags, Resource
             if (s.Consumers.Any(c => c.Name == consumerName))
                 throw new KinesisException(ErrorCode.ResourceInUseException, $"Consumer {consumerName} under stream {s.Name} under account {Account} already exists.");
             if (s.Consumers.Count >= context.Options.ConsumersPerStream)
+            {
                 throw new KinesisException(ErrorCode.LimitExceededException,
                     $"Stream {s.Name} under account {Account} has reached the limit of {context.Options.ConsumersPerStream} registered consumers.");
+            }
+
             if (s.Consumers.Count(c => c.Status == ConsumerStatus.Creating) >= MaxCreatingConsumers)
+            {
                 throw new KinesisException(ErrorCode.LimitExceededException,
                     $"Stream {s.Name} under account {Account} already has {MaxCreatingConsumers} consumers in CREATING state.");
+            }
             // ARNs carry the creation second: keep re-registrations of a name distinct.
             var consumer = new ConsumerState(consumerName, context.NowMs, ConsumerStatus.Creating);
             if (tagSet is { Count: > 0 }) tags.CheckTags(consumerName, tagSet, 0);

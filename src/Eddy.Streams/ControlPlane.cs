@@ -16,7 +16,7 @@ internal sealed class ControlPlane(
     private const int OnDemandInitialShards = 4;
     private const int ShardCountUpdatesPerDay = 10;
 
-    private static readonly string[] AllMetrics =
+    private static readonly string[] s_allMetrics =
     [
         "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
         "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds",
@@ -49,7 +49,7 @@ internal sealed class ControlPlane(
                 Status = StreamStatus.Creating, Mode = mode, MaxRecordKiB = maxRecordSizeInKiB ?? 1024, WarmTargetMiBps = warmThroughputMiBps,
             };
             var ranges = HashKey.EvenSplit(count);
-            s.SetShards(ranges.Select(r => context.NewShard(s, null, null, r, now, now / 1000)).ToList());
+            s.SetShards([.. ranges.Select(r => context.NewShard(s, null, null, r, now, now / 1000))]);
             await context.SaveAsync(s).ConfigureAwait(false);
             if (tagSet is { Count: > 0 }) await tags.SaveTagsAsync(s.Arn, tagSet, replace: true).ConfigureAwait(false);
             Streams.Add(s);
@@ -68,8 +68,11 @@ internal sealed class ControlPlane(
             var s = Streams.Resolve(stream);
             if (s.Status == StreamStatus.Deleting) return;
             if (s.Consumers.Count > 0 && !enforceConsumerDeletion)
+            {
                 throw new KinesisException(ErrorCode.ResourceInUseException,
                     $"Stream {s.Name} under account {Account} has registered consumers. Deregister them or set EnforceConsumerDeletion.");
+            }
+
             s.Status = StreamStatus.Deleting;
             await context.SaveAsync(s).ConfigureAwait(false);
             subscriptions.EndWhere(sub => sub.StreamId == s.Id, KinesisException.StreamNotFound(s.Name, Account));
@@ -217,8 +220,11 @@ internal sealed class ControlPlane(
             var s = ResolveReshardable(stream);
             var parent = ResolveOpenShard(s, shardToSplit);
             if (!HashKey.TryParse(newStartingHashKey, out var key) || key <= parent.Range.Start + 1 || key >= parent.Range.End)
+            {
                 throw KinesisException.Invalid($"NewStartingHashKey {newStartingHashKey} used in SplitShard() on shard {parent.Id} in stream {s.Name} under account {Account} " +
                     $"is not both greater than one plus the shard's StartingHashKey {parent.Range.Start} and less than the shard's EndingHashKey {parent.Range.End}.");
+            }
+
             settings.CheckShardLimit(1);
             return updates.BeginAsync(s, new PendingUpdate.Split(parent.Index, key));
         });
@@ -247,8 +253,11 @@ internal sealed class ControlPlane(
             var now = context.NowMs;
             s.ShardCountUpdates.RemoveAll(t => t < now - 86_400_000);
             if (s.ShardCountUpdates.Count >= ShardCountUpdatesPerDay)
+            {
                 throw new KinesisException(ErrorCode.LimitExceededException,
                     $"Exceeded the number of UpdateShardCount operations allowed for stream {s.Name} under account {Account} in a rolling 24-hour period ({ShardCountUpdatesPerDay}).");
+            }
+
             if (targetShardCount > current) settings.CheckShardLimit(targetShardCount - current);
             s.ShardCountUpdates.Add(now);
             await updates.BeginAsync(s, new PendingUpdate.Scale(targetShardCount)).ConfigureAwait(false);
@@ -317,9 +326,9 @@ internal sealed class ControlPlane(
         Control.WriteAsync(async () =>
         {
             var s = Streams.ResolveActive(stream);
-            var requested = metrics.Contains("ALL") ? AllMetrics : [.. metrics];
+            var requested = metrics.Contains("ALL") ? s_allMetrics : [.. metrics];
             var current = s.ShardLevelMetrics.ToList();
-            var desired = AllMetrics.Where(m => enable ? current.Contains(m) || requested.Contains(m) : current.Contains(m) && !requested.Contains(m)).ToList();
+            var desired = s_allMetrics.Where(m => enable ? current.Contains(m) || requested.Contains(m) : current.Contains(m) && !requested.Contains(m)).ToList();
             s.ShardLevelMetrics = desired;
             await context.SaveAsync(s).ConfigureAwait(false);
             return new MonitoringChange(s.Name, s.Arn, current, desired);

@@ -76,7 +76,7 @@ internal sealed partial class DataPlane(EngineContext context, EncryptionKeys ke
                     failed++;
                     continue;
                 }
-                if (!groups.TryGetValue(shard, out var list)) groups[shard] = list = new List<int>();
+                if (!groups.TryGetValue(shard, out var list)) groups[shard] = list = [];
                 list.Add(i);
             }
             pending.Clear();
@@ -185,9 +185,12 @@ internal sealed partial class DataPlane(EngineContext context, EncryptionKeys ke
         };
         var bySequence = type is ShardIteratorType.AtSequenceNumber or ShardIteratorType.AfterSequenceNumber;
         if (bySequence != (startingSequenceNumber is not null))
+        {
             throw KinesisException.Invalid("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or " +
                 $"(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {wire} and " +
                 (bySequence ? "no StartingSequenceNumber." : "also a StartingSequenceNumber."));
+        }
+
         switch (type)
         {
             case ShardIteratorType.AtSequenceNumber:
@@ -232,9 +235,11 @@ internal sealed partial class DataPlane(EngineContext context, EncryptionKeys ke
         if (!context.Iterators.TryDecode(shardIterator, out var position)) throw KinesisException.Invalid("Invalid ShardIterator.");
         var now = NowMs;
         if (now - position.IssuedMs > IteratorLifetimeMs)
+        {
             throw new KinesisException(ErrorCode.ExpiredIteratorException,
                 $"Iterator expired. The iterator was created at time {JavaDate(position.IssuedMs)} while right now it is {JavaDate(now)} " +
                 $"which is further in the future than the tolerated delay of {IteratorLifetimeMs} milliseconds.");
+        }
         // A deleted (or deleted and re-created) stream answers like a missing shard, naming the stream the iterator read.
         if (Streams.FindById(position.StreamId) is not { } s || s.Status is not (StreamStatus.Active or StreamStatus.Updating))
             throw Streams.ShardMissing(position.ShardIndex, position.StreamName);
@@ -290,7 +295,11 @@ internal sealed partial class DataPlane(EngineContext context, EncryptionKeys ke
                     plainAt += plainBytes;
                     encrypted = true;
                 }
-                else if (!RecordPayload.TryRead(r.Payload, out key, out data, out encrypted)) continue;
+                else if (!RecordPayload.TryRead(r.Payload, out key, out data, out encrypted))
+                {
+                    continue;
+                }
+
                 records.Add(new ReadRecord(shard.SequenceNumberAt(r.Offset, r.TimestampMs), r.TimestampMs, key, data, encrypted));
                 lastArrival = r.TimestampMs;
             }

@@ -47,7 +47,10 @@ internal sealed partial class Recovery(
                 continue;
             }
             context.Streams.Add(s);
-            if (s.Status == StreamStatus.Updating) interrupted.Add(s);
+            if (s.Status == StreamStatus.Updating)
+            {
+                interrupted.Add(s);
+            }
             else
             {
                 s.Status = StreamStatus.Active; // a creation interrupted by a stop completes on start

@@ -64,8 +64,15 @@ internal sealed class StreamTable(EngineOptions options, TimeProvider time)
             if (name.Length == 0) name = r.Arn;
             if (!ours) return null;
         }
-        else if (r.Name is not null) name = r.Name;
-        else throw KinesisException.Invalid("Neither StreamName nor StreamARN was provided.");
+        else if (r.Name is not null)
+        {
+            name = r.Name;
+        }
+        else
+        {
+            throw KinesisException.Invalid("Neither StreamName nor StreamARN was provided.");
+        }
+
         return _byName.GetValueOrDefault(name);
     }
 

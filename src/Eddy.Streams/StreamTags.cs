@@ -42,8 +42,10 @@ internal sealed partial class StreamTags(EngineContext context) : IStreamTags
         if (tags.Keys.Any(k => k.StartsWith("aws:", StringComparison.OrdinalIgnoreCase)))
             throw KinesisException.Invalid("Tag keys must not start with the reserved prefix 'aws:'.");
         if (existing + tags.Count > MaxTagsPerResource)
+        {
             throw KinesisException.Invalid(
                 $"Failed to add tags to stream {resource} under account {Account} because a given stream cannot have more than {MaxTagsPerResource} tags associated with it.");
+        }
     }
 
     /// <summary>
@@ -55,8 +57,10 @@ internal sealed partial class StreamTags(EngineContext context) : IStreamTags
         if (texts.Any(t => !TagCharacters().IsMatch(t)))
             throw KinesisException.Invalid("Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.");
         if (texts.Any(t => t.Contains('%')))
+        {
             throw KinesisException.Invalid($"Failed to {action} stream {resource} under account {Account} because some tags contained illegal characters. " +
                 "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.");
+        }
     }
 
     /// <summary>Stores a resource's new tag set, then makes it the one in memory.</summary>
@@ -107,7 +111,7 @@ internal sealed partial class StreamTags(EngineContext context) : IStreamTags
         var s = Streams.Resolve(stream);
         var all = TagsOf(s.Arn).Where(t => exclusiveStartTagKey is null || string.CompareOrdinal(t.Key, exclusiveStartTagKey) > 0).ToList();
         var take = Math.Min(limit ?? MaxTagsPerResource, MaxTagsPerResource);
-        return new TagListResult(all.Take(take).ToList(), all.Count > take);
+        return new TagListResult([.. all.Take(take)], all.Count > take);
     });
 
     public Task TagResourceAsync(string resourceArn, IReadOnlyDictionary<string, string> tags) =>

@@ -40,8 +40,11 @@ internal sealed class Subscriptions(EngineContext context, DataPlane data)
             if (_subscriptions.TryGetValue(key, out var existing) && !existing.HasEnded)
             {
                 if (now - existing.StartedMs < (long)context.Options.SubscriptionTakeover.TotalMilliseconds)
+                {
                     throw new KinesisException(ErrorCode.ResourceInUseException,
                         $"Another active subscription exists for consumer {consumerArn} on shard {shard.Id}.");
+                }
+
                 existing.End(new KinesisException(ErrorCode.ResourceInUseException,
                     $"Subscription for consumer {consumerArn} on shard {shard.Id} was taken over by a newer subscription."));
             }

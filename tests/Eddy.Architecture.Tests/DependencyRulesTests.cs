@@ -45,7 +45,7 @@ public partial class DependencyRulesTests
         Assert.True(s_rules.Value.TryGetValue(project, out var rule), $"{project} has no row in docs/architecture.md's dependency-rules table");
         var csproj = XDocument.Load(RepoLayout.Path("src", project, project + ".csproj"));
         var references = csproj.Descendants("ProjectReference")
-            .Select(r => Path.GetFileNameWithoutExtension((string)r.Attribute("Include")!.Value.Replace('\\', '/')))
+            .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value.Replace('\\', '/')))
             .ToList();
         var forbidden = references.Where(r => !rule.MayReference.Contains(r)).ToList();
         Assert.True(forbidden.Count == 0, $"{project} references {string.Join(", ", forbidden)}, which docs/architecture.md does not allow");

@@ -263,7 +263,7 @@ public sealed class SqliteCatalogStoreTests : CatalogContractTests
 
         var store = Open();
         var old = Assert.Single(await store.Streams.LoadStreamsAsync());
-        Assert.Equal(("old", (string?)null, 1), (old.Name, old.PendingUpdate, old.Shards.Count));
+        Assert.Equal(("old", null, 1), (old.Name, old.PendingUpdate, old.Shards.Count));
         Assert.Equal("abc", await store.Meta.GetAsync("token_key"));
         Assert.Null(await store.Meta.GetAsync("schema_version"));
         Assert.Equal("2", await store.Meta.GetAsync("schema:streams"));

@@ -1,5 +1,4 @@
 using System.Net;
-using Eddy.Client.Http;
 using Eddy.Client.Kinesis;
 using Eddy.Protocol.Model;
 using Eddy.Testing;

@@ -29,10 +29,10 @@ public sealed class ModelDriftTests
         var methods = typeof(KinesisClient).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
             .Where(m => m.Name.EndsWith("Async", StringComparison.Ordinal))
             .Select(m => m.Name[..^"Async".Length]).Order().ToList();
-        Assert.Equal(ServiceModel.Kinesis.Operations.Keys.Order().ToList(), methods);
+        Assert.Equal([.. ServiceModel.Kinesis.Operations.Keys.Order()], methods);
         Assert.Equal(
             ServiceModel.Kinesis.Operations.Keys.Order().ToList(),
-            typeof(KinesisOperations).GetFields().Where(f => f.IsLiteral && f.Name != nameof(KinesisOperations.TargetPrefix)).Select(f => (string)f.GetValue(null)!).Order().ToList());
+            [.. typeof(KinesisOperations).GetFields().Where(f => f.IsLiteral && f.Name != nameof(KinesisOperations.TargetPrefix)).Select(f => (string)f.GetValue(null)!).Order()]);
     }
 
     [Fact]

@@ -11,8 +11,8 @@ namespace Eddy.Compatibility.Tests;
 /// and resharding (SplitShard, ListShards paging and filters, ChildShards, MergeShards, UpdateShardCount).</summary>
 public sealed class AwsCliRecordTests(EddyServerFixture fixture, ITestOutputHelper output) : IClassFixture<EddyServerFixture>
 {
-    private static readonly BigInteger HashMax = BigInteger.Pow(2, 128) - 1;
-    private static readonly BigInteger Half = BigInteger.Pow(2, 127);
+    private static readonly BigInteger s_hashMax = BigInteger.Pow(2, 128) - 1;
+    private static readonly BigInteger s_half = BigInteger.Pow(2, 127);
 
     private readonly AwsCli _aws = new(fixture.Endpoint, output);
     private readonly string _p = "cli-" + Guid.NewGuid().ToString("N")[..6];
@@ -37,7 +37,7 @@ public sealed class AwsCliRecordTests(EddyServerFixture fixture, ITestOutputHelp
         }
 
         var explicitKey = await _aws.RunAsync("put-record", "--stream-name", s, "--partition-key", "a", "--data", "top",
-            "--explicit-hash-key", HashMax.ToString(CultureInfo.InvariantCulture));
+            "--explicit-hash-key", s_hashMax.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(ShardId(1), explicitKey.Str("ShardId"));
         var ordered = await _aws.RunAsync("put-record", "--stream-name", s, "--partition-key", "a", "--data", "rec-5",
             "--sequence-number-for-ordering", seqs[^1]);
@@ -48,7 +48,7 @@ public sealed class AwsCliRecordTests(EddyServerFixture fixture, ITestOutputHelp
             JsonSerializer.Serialize(new object[]
             {
                 new { Data = "rec-6", PartitionKey = "a" },
-                new { Data = "b-1", PartitionKey = "b", ExplicitHashKey = Half.ToString(CultureInfo.InvariantCulture) },
+                new { Data = "b-1", PartitionKey = "b", ExplicitHashKey = s_half.ToString(CultureInfo.InvariantCulture) },
                 new { Data = "rec-7", PartitionKey = "a" },
             }));
         Assert.Equal(0, batch.Int("FailedRecordCount"));
@@ -111,7 +111,7 @@ public sealed class AwsCliRecordTests(EddyServerFixture fixture, ITestOutputHelp
         var splitAt = BigInteger.Pow(2, 126);
 
         await _aws.FailsWithAsync("InvalidArgumentException",
-            $"NewStartingHashKey 1 used in SplitShard() on shard {ShardId(0)} in stream {s} under account {AwsCli.Account} is not both greater than one plus the shard's StartingHashKey 0 and less than the shard's EndingHashKey {Half - 1}.",
+            $"NewStartingHashKey 1 used in SplitShard() on shard {ShardId(0)} in stream {s} under account {AwsCli.Account} is not both greater than one plus the shard's StartingHashKey 0 and less than the shard's EndingHashKey {s_half - 1}.",
             "split-shard", "--stream-name", s, "--shard-to-split", ShardId(0), "--new-starting-hash-key", "1");
         await _aws.RunAsync("split-shard", "--stream-name", s, "--shard-to-split", ShardId(0), "--new-starting-hash-key", splitAt.ToString(CultureInfo.InvariantCulture));
         await KinesisJson.WaitForStreamStatusAsync(Ep, s);
@@ -163,7 +163,7 @@ public sealed class AwsCliRecordTests(EddyServerFixture fixture, ITestOutputHelp
         var merged = (await KinesisJson.CallOkAsync(Ep, "ListShards", new { StreamName = s, ShardFilter = new { Type = "AT_LATEST" } }))
             .GetProperty("Shards").EnumerateArray().Single(x => x.GetProperty("ShardId").GetString() == ShardId(4));
         Assert.Equal((ShardId(2), ShardId(3)), (merged.Str("ParentShardId"), merged.Str("AdjacentParentShardId")));
-        Assert.Equal(("0", (Half - 1).ToString(CultureInfo.InvariantCulture)),
+        Assert.Equal(("0", (s_half - 1).ToString(CultureInfo.InvariantCulture)),
             (merged.Obj("HashKeyRange").Str("StartingHashKey"), merged.Obj("HashKeyRange").Str("EndingHashKey")));
 
         var scale = _p + "-scale";

@@ -141,6 +141,51 @@ public sealed partial class S3ApiTests(EddyServerFixture fixture, ITestOutputHel
         Assert.Equal("InvalidBucketName", await FailsAsync(cli, e, "s3api", "create-bucket", "--bucket", "Bad_Name"));
     }
 
+    [Theory]
+    [MemberData(nameof(Clis))]
+    public async Task Multipart_cp_of_20_MiB_up_and_down_and_abort_cleans_up(string cli)
+    {
+        if (!Found(cli))
+        {
+            return;
+        }
+
+        var e = fixture.Endpoint;
+        var bucket = Bucket(cli, "multipart");
+        using var dir = new TempDir();
+        var file = Path.Combine(dir.Path, "big.bin");
+        var bytes = new byte[20 << 20];
+        new Random(20).NextBytes(bytes);
+        await File.WriteAllBytesAsync(file, bytes);
+        await OkAsync(cli, e, "s3", "mb", "s3://" + bucket);
+
+        // Both CLIs split at 8 MiB: parts of 8, 8 and 4 MiB, so S3's ETag is the MD5 of the three MD5s, "-3".
+        await OkAsync(cli, e, "s3", "cp", file, $"s3://{bucket}/big.bin", "--only-show-errors");
+        var head = await OkAsync(cli, e, "s3api", "head-object", "--bucket", bucket, "--key", "big.bin");
+        var partMd5s = bytes.Chunk(8 << 20).SelectMany(System.Security.Cryptography.MD5.HashData).ToArray();
+        Assert.Contains($"{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(partMd5s))}-3", head);
+        var down = Path.Combine(dir.Path, "down.bin");
+        await OkAsync(cli, e, "s3", "cp", $"s3://{bucket}/big.bin", down, "--only-show-errors");
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(down));
+
+        var uploadId = (await OkAsync(cli, e, "s3api", "create-multipart-upload", "--bucket", bucket, "--key", "aborted.bin", "--query", "UploadId", "--output", "text")).Trim();
+        var part = Path.Combine(dir.Path, "part");
+        await File.WriteAllBytesAsync(part, bytes[..1000]);
+        await OkAsync(cli, e, "s3api", "upload-part", "--bucket", bucket, "--key", "aborted.bin", "--upload-id", uploadId, "--part-number", "1", "--body", part);
+        Assert.Contains(uploadId, await OkAsync(cli, e, "s3api", "list-multipart-uploads", "--bucket", bucket));
+        Assert.Contains("\"Size\": 1000", await OkAsync(cli, e, "s3api", "list-parts", "--bucket", bucket, "--key", "aborted.bin", "--upload-id", uploadId));
+        var uploads = Path.Combine(fixture.Server.DataDir, "s3", bucket, ".uploads");
+        Assert.NotEmpty(Directory.GetFileSystemEntries(uploads));
+        Assert.DoesNotContain("aborted.bin", await OkAsync(cli, e, "s3", "ls", $"s3://{bucket}/", "--recursive"));
+        await OkAsync(cli, e, "s3api", "abort-multipart-upload", "--bucket", bucket, "--key", "aborted.bin", "--upload-id", uploadId);
+        Assert.Equal("NoSuchUpload", await FailsAsync(cli, e, "s3api", "list-parts", "--bucket", bucket, "--key", "aborted.bin", "--upload-id", uploadId));
+        Assert.Empty(Directory.GetFileSystemEntries(uploads));
+        Assert.Equal("NoSuchKey", await FailsAsync(cli, e, "s3api", "get-object", "--bucket", bucket, "--key", "aborted.bin", down));
+
+        await OkAsync(cli, e, "s3", "rm", $"s3://{bucket}/", "--recursive");
+        await OkAsync(cli, e, "s3", "rb", "s3://" + bucket);
+    }
+
     [Fact]
     public async Task Boto3_path_and_virtual_host_style() =>
         await ClientScripts.RunScenarioAsync("python3", Path.Combine("python", "s3.py"), fixture.Server, "py-s3-" + Guid.NewGuid().ToString("N")[..8], output);

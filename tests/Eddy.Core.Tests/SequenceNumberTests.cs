@@ -1,5 +1,3 @@
-using Eddy.Core;
-
 namespace Eddy.Core.Tests;
 
 public class SequenceNumberTests

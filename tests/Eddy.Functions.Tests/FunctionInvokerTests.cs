@@ -58,7 +58,7 @@ public sealed class FunctionInvokerTests : IAsyncLifetime
         Assert.Equal("{\"echo\":{\"x\":1}}", Encoding.UTF8.GetString(result.Payload.Span));
         Assert.Equal("arn:aws:lambda:us-east-1:111122223333:function:f:$LATEST", result.FunctionArn);
         var request = Assert.Single(_receiver.Received);
-        Assert.Equal(("POST", "/transform", "application/json", (string?)null), (request.Method, request.Path, request.ContentType, request.InvocationType));
+        Assert.Equal(("POST", "/transform", "application/json", null), (request.Method, request.Path, request.ContentType, request.InvocationType));
         Assert.Equal("{\"x\":1}", Encoding.UTF8.GetString(request.Body));
     }
 

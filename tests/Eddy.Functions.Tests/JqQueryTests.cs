@@ -60,9 +60,9 @@ public sealed class JqQueryTests
         var record = new ProcessedRecord("r", 0, Array.Empty<byte>(),
             new Dictionary<string, string> { ["customer_id"] = "123" }, new Dictionary<string, string> { ["year"] = "2019" });
 
-        Assert.Equal(("c=123/y=2019/!{timestamp:yyyy}/", (string?)null),
+        Assert.Equal(("c=123/y=2019/!{timestamp:yyyy}/", null),
             PrefixTemplate.ExpandPartitionKeys("c=!{partitionKeyFromQuery:customer_id}/y=!{partitionKeyFromLambda:year}/!{timestamp:yyyy}/", record));
-        Assert.Equal(((string?)null, "year"), PrefixTemplate.ExpandPartitionKeys("!{partitionKeyFromQuery:year}/", record));
-        Assert.Equal(("plain/!{firehose:random-string}", (string?)null), PrefixTemplate.ExpandPartitionKeys("plain/!{firehose:random-string}", record));
+        Assert.Equal((null, "year"), PrefixTemplate.ExpandPartitionKeys("!{partitionKeyFromQuery:year}/", record));
+        Assert.Equal(("plain/!{firehose:random-string}", null), PrefixTemplate.ExpandPartitionKeys("plain/!{firehose:random-string}", record));
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using Eddy.Core.Objects;
 
 namespace Eddy.Objects.Tests;
 
@@ -29,6 +28,9 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
     /// <summary>Whether concurrent puts of one key leave one object with its own metadata (s3rver writes content and
     /// metadata in separate files).</summary>
     protected virtual bool ReplacesAtomically => true;
+
+    /// <summary>Whether the store does multipart uploads (S3ObjectStore keeps IObjectStore's NotImplemented defaults).</summary>
+    protected virtual bool SupportsMultipart => true;
 
     protected IObjectStore Store => _store ?? throw new InvalidOperationException("not initialized");
 
@@ -402,6 +404,75 @@ public abstract class ObjectStoreContractTests : IAsyncLifetime
         var get = await Store.GetObjectAsync(bucket, "k", null, None);
         Assert.NotNull(get);
         Assert.Equal("old", await ReadAsync(get));
+    }
+
+    [Fact]
+    public async Task Multipart_upload_completes_with_S3s_etag_and_is_never_listed_before()
+    {
+        if (!SupportsMultipart)
+        {
+            return;
+        }
+
+        var bucket = NewBucket();
+        await Store.CreateBucketAsync(bucket, None);
+        var id = await Store.CreateMultipartUploadAsync(bucket, "big", new ObjectWrite("text/plain", null, new Dictionary<string, string> { ["m"] = "v" }), None);
+        var first = new byte[5 << 20];
+        new Random(1).NextBytes(first);
+        var p2 = await Store.UploadPartAsync(bucket, "big", id, 2, Text("tail"), None);
+        var p1 = await Store.UploadPartAsync(bucket, "big", id, 1, Text("replaced"), None);
+        p1 = await Store.UploadPartAsync(bucket, "big", id, 1, new MemoryStream(first), None);
+        Assert.Equal([(1, first.Length), (2, 4)], (await Store.ListPartsAsync(bucket, "big", id, None)).Select(p => (p.PartNumber, (int)p.Size)));
+        Assert.Equal([id], (await Store.ListMultipartUploadsAsync(bucket, None)).Select(u => u.UploadId));
+        Assert.Empty((await Store.ListObjectsAsync(bucket, null, null, null, 10, None)).Objects);
+
+        Assert.Equal("InvalidPartOrder", (await Assert.ThrowsAsync<ObjectStoreException>(() =>
+            Store.CompleteMultipartUploadAsync(bucket, "big", id, [new(2, p2.ETag), new(1, p1.ETag)], None))).ErrorType);
+        Assert.Equal("InvalidPart", (await Assert.ThrowsAsync<ObjectStoreException>(() =>
+            Store.CompleteMultipartUploadAsync(bucket, "big", id, [new(1, p1.ETag), new(2, "\"00000000000000000000000000000000\"")], None))).ErrorType);
+        var p3 = await Store.UploadPartAsync(bucket, "big", id, 3, Text("unused"), None);
+        Assert.Equal("EntityTooSmall", (await Assert.ThrowsAsync<ObjectStoreException>(() =>
+            Store.CompleteMultipartUploadAsync(bucket, "big", id, [new(2, p2.ETag), new(3, p3.ETag)], None))).ErrorType);
+        Assert.Equal("NoSuchUpload", (await Assert.ThrowsAsync<ObjectStoreException>(() =>
+            Store.UploadPartAsync(bucket, "other-key", id, 1, Text("x"), None))).ErrorType);
+        Assert.Equal("InvalidArgument", (await Assert.ThrowsAsync<ObjectStoreException>(() =>
+            Store.UploadPartAsync(bucket, "big", id, 10001, Text("x"), None))).ErrorType);
+
+        var info = await Store.CompleteMultipartUploadAsync(bucket, "big", id, [new(1, p1.ETag.Trim('"')), new(2, p2.ETag)], None);
+        var md5s = System.Security.Cryptography.MD5.HashData(first).Concat(System.Security.Cryptography.MD5.HashData("tail"u8.ToArray())).ToArray();
+        Assert.Equal($"\"{Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(md5s))}-2\"", info.ETag);
+        Assert.Equal(first.Length + 4, info.Size);
+        var get = (await Store.GetObjectAsync(bucket, "big", new ByteRange(first.Length - 2, null), None))!;
+        Assert.Equal("text/plain", get.Info.ContentType);
+        Assert.Equal("v", get.Info.UserMetadata["m"]);
+        Assert.Equal(info.ETag, get.Info.ETag);
+        var tail = new byte[6];
+        await get.Content.ReadExactlyAsync(tail);
+        await get.DisposeAsync();
+        Assert.Equal(first[^2..].Concat("tail"u8.ToArray()), tail);
+        Assert.Empty(await Store.ListMultipartUploadsAsync(bucket, None));
+        Assert.Equal("NoSuchUpload", (await Assert.ThrowsAsync<ObjectStoreException>(() => Store.ListPartsAsync(bucket, "big", id, None))).ErrorType);
+    }
+
+    [Fact]
+    public async Task Multipart_abort_deletes_the_parts()
+    {
+        if (!SupportsMultipart)
+        {
+            return;
+        }
+
+        var bucket = NewBucket();
+        await Store.CreateBucketAsync(bucket, None);
+        var id = await Store.CreateMultipartUploadAsync(bucket, "k", ObjectWrite.Default, None);
+        var part = await Store.UploadPartAsync(bucket, "k", id, 1, Text("x"), None);
+        await Store.AbortMultipartUploadAsync(bucket, "k", id, None);
+        Assert.Empty(await Store.ListMultipartUploadsAsync(bucket, None));
+        Assert.Equal("NoSuchUpload", (await Assert.ThrowsAsync<ObjectStoreException>(() =>
+            Store.CompleteMultipartUploadAsync(bucket, "k", id, [new(1, part.ETag)], None))).ErrorType);
+        Assert.Equal("NoSuchUpload", (await Assert.ThrowsAsync<ObjectStoreException>(() => Store.AbortMultipartUploadAsync(bucket, "k", "../../x", None))).ErrorType);
+        Assert.Null(await Store.HeadObjectAsync(bucket, "k", None));
+        await Store.DeleteBucketAsync(bucket, None);
     }
 }
 

@@ -97,6 +97,8 @@ public sealed class S3ObjectStoreContractTests(S3rver s3rver) : ObjectStoreContr
 
     protected override bool StoresAwkwardKeys => false;
 
+    protected override bool SupportsMultipart => false;
+
     protected override Task<IObjectStore> NewStoreAsync() =>
         Task.FromResult<IObjectStore>(new S3ObjectStore(new S3StoreOptions(s3rver.Url, "us-east-1", S3rver.AccessKey, S3rver.AccessKey)));
 }

@@ -43,7 +43,7 @@ public sealed class AwsEnumOrderTests
         Assert.Equal("Member must satisfy enum value set: [ALL, IteratorAgeMilliseconds, IncomingBytes, WriteProvisionedThroughputExceeded, OutgoingRecords, ReadProvisionedThroughputExceeded, IncomingRecords, OutgoingBytes]", Rule("MetricsName"));
         Assert.Equal("Member must satisfy enum value set: [UNIFORM_SCALING]", Rule("ScalingType"));
         Assert.Equal("Member must satisfy enum value set: [ENABLED, DISABLED]", Rule("MinimumThroughputBillingCommitmentInputStatus"));
-        Assert.Equal(["PROVISIONED", "ON_DEMAND"], ServiceModel.Kinesis.Shapes["StreamMode"].EnumValues.ToArray()); // the model's order is kept
+        Assert.Equal(["PROVISIONED", "ON_DEMAND"], [.. ServiceModel.Kinesis.Shapes["StreamMode"].EnumValues]); // the model's order is kept
     }
 
     [Fact]

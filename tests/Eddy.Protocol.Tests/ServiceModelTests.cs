@@ -6,20 +6,20 @@ namespace Eddy.Protocol.Tests;
 
 public sealed class ServiceModelTests
 {
-    private static readonly ServiceModel Kinesis = ServiceModel.Kinesis;
+    private static readonly ServiceModel s_kinesis = ServiceModel.Kinesis;
 
     [Fact]
     public void LoadsEmbeddedKinesisModel()
     {
-        Assert.Same(Kinesis, ServiceModel.Kinesis);
-        Assert.Equal("2013-12-02", Kinesis.ApiVersion);
-        Assert.Equal("kinesis", Kinesis.EndpointPrefix);
-        Assert.Equal("Kinesis_20131202", Kinesis.TargetPrefix);
-        Assert.Equal("1.1", Kinesis.JsonVersion);
-        Assert.Equal(39, Kinesis.Operations.Count);
-        Assert.True(Kinesis.TryGetOperation("PutRecords", out var putRecords));
+        Assert.Same(s_kinesis, ServiceModel.Kinesis);
+        Assert.Equal("2013-12-02", s_kinesis.ApiVersion);
+        Assert.Equal("kinesis", s_kinesis.EndpointPrefix);
+        Assert.Equal("Kinesis_20131202", s_kinesis.TargetPrefix);
+        Assert.Equal("1.1", s_kinesis.JsonVersion);
+        Assert.Equal(39, s_kinesis.Operations.Count);
+        Assert.True(s_kinesis.TryGetOperation("PutRecords", out var putRecords));
         Assert.Equal("PutRecordsInput", putRecords.Input!.Name);
-        Assert.False(Kinesis.TryGetOperation("putRecords", out _));
+        Assert.False(s_kinesis.TryGetOperation("putRecords", out _));
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class ServiceModelTests
         Assert.Same(firehose, ServiceModel.Embedded(ServiceModel.FirehoseResourceName));
         Assert.Equal("Firehose_20150804", firehose.TargetPrefix);
         Assert.Equal("firehose", firehose.SigningName);
-        Assert.Equal("kinesis", Kinesis.SigningName);
+        Assert.Equal("kinesis", s_kinesis.SigningName);
         Assert.True(firehose.TryGetOperation("PutRecordBatch", out _));
 
         // VpcEndpointServiceName's pattern is [a-zA-Z0-9\-\_]+... in Java syntax.
@@ -43,7 +43,7 @@ public sealed class ServiceModelTests
     [Fact]
     public void StructureMembersKeepModelOrderAndRequiredFlags()
     {
-        var input = Kinesis.Operations["PutRecords"].Input!;
+        var input = s_kinesis.Operations["PutRecords"].Input!;
         Assert.Equal(ShapeType.Structure, input.Type);
         Assert.Equal(["Records", "StreamName", "StreamARN", "StreamId"], input.Members.Select(m => m.Name));
         Assert.Equal(["records", "streamName", "streamARN", "streamId"], input.Members.Select(m => m.PathName));
@@ -66,7 +66,7 @@ public sealed class ServiceModelTests
     [Fact]
     public void ScalarConstraints()
     {
-        var streamName = Kinesis.Shapes["StreamName"];
+        var streamName = s_kinesis.Shapes["StreamName"];
         Assert.Equal(ShapeType.String, streamName.Type);
         Assert.Equal(1, streamName.Min);
         Assert.Equal(128, streamName.Max);
@@ -77,34 +77,34 @@ public sealed class ServiceModelTests
         Assert.DoesNotMatch(streamName.PatternRegex, "abc\n");
         Assert.DoesNotMatch(streamName.PatternRegex, "");
 
-        var hashKey = Kinesis.Shapes["HashKey"];
+        var hashKey = s_kinesis.Shapes["HashKey"];
         Assert.Matches(hashKey.PatternRegex!, "0");
         Assert.Matches(hashKey.PatternRegex!, "340282366920938463463374607431768211455");
         Assert.DoesNotMatch(hashKey.PatternRegex!, "01"); // whole-string match: "0|..." is anchored as a group
         Assert.DoesNotMatch(hashKey.PatternRegex!, "1a");
 
-        var iteratorType = Kinesis.Shapes["ShardIteratorType"];
+        var iteratorType = s_kinesis.Shapes["ShardIteratorType"];
         Assert.True(iteratorType.IsEnum);
         Assert.Equal(["AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"], iteratorType.EnumValues.AsEnumerable());
 
-        var limit = Kinesis.Shapes["ListShardsInputLimit"];
+        var limit = s_kinesis.Shapes["ListShardsInputLimit"];
         Assert.Equal(ShapeType.Integer, limit.Type);
         Assert.Equal(1, limit.Min);
         Assert.Equal(10000, limit.Max);
 
-        var tagMap = Kinesis.Shapes["TagMap"];
+        var tagMap = s_kinesis.Shapes["TagMap"];
         Assert.Equal(ShapeType.Map, tagMap.Type);
         Assert.Equal("TagKey", tagMap.MapKey!.Name);
         Assert.Equal("TagValue", tagMap.MapValue!.Name);
-        Assert.Equal(ShapeType.Timestamp, Kinesis.Shapes["Timestamp"].Type);
-        Assert.Equal(ShapeType.Boolean, Kinesis.Shapes["BooleanObject"].Type);
-        Assert.Equal(ShapeType.Long, Kinesis.Shapes["MillisBehindLatest"].Type);
+        Assert.Equal(ShapeType.Timestamp, s_kinesis.Shapes["Timestamp"].Type);
+        Assert.Equal(ShapeType.Boolean, s_kinesis.Shapes["BooleanObject"].Type);
+        Assert.Equal(ShapeType.Long, s_kinesis.Shapes["MillisBehindLatest"].Type);
     }
 
     [Fact]
     public void ConsumerArnPatternWithLeadingCaret()
     {
-        var regex = Kinesis.Shapes["ConsumerARN"].PatternRegex!;
+        var regex = s_kinesis.Shapes["ConsumerARN"].PatternRegex!;
         Assert.Matches(regex, "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1");
         Assert.DoesNotMatch(regex, "xarn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1");
         Assert.DoesNotMatch(regex, "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1x");
@@ -116,7 +116,7 @@ public sealed class ServiceModelTests
         // "arn:aws.*:kinesis:.*:\d{12}:.*stream/\S+" backtracks catastrophically in a backtracking engine.
         var hostile = "arn:aws" + string.Concat(Enumerable.Repeat(":kinesis:", 20000));
         var started = System.Diagnostics.Stopwatch.StartNew();
-        Assert.DoesNotMatch(Kinesis.Shapes["ResourceARN"].PatternRegex!, hostile);
+        Assert.DoesNotMatch(s_kinesis.Shapes["ResourceARN"].PatternRegex!, hostile);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(2), $"took {started.Elapsed}");
     }
 
@@ -166,12 +166,12 @@ public sealed class CustomModelValidationTests
         }
         """;
 
-    private static readonly ServiceModel Model = ServiceModelTests.Load(ModelJson);
+    private static readonly ServiceModel s_model = ServiceModelTests.Load(ModelJson);
 
     private static ProtocolError? Validate(string json, string operation = "Op")
     {
         using var doc = JsonDocument.Parse(json);
-        return RequestValidator.Validate(Model, operation, doc.RootElement);
+        return RequestValidator.Validate(s_model, operation, doc.RootElement);
     }
 
     private static ProtocolError Invalid(string message) => new(ProtocolError.ValidationException, message);

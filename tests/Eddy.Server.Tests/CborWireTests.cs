@@ -138,7 +138,7 @@ public sealed class CborWireTests : IAsyncLifetime
         await OkAsync("DeleteStream", new JsonObject { ["StreamName"] = s, ["EnforceConsumerDeletion"] = true });
 
         var every = ServiceModel.Kinesis.Operations.Keys.Order().ToList();
-        Assert.Equal(every, _covered.Distinct().Order().ToList());
+        Assert.Equal(every, [.. _covered.Distinct().Order()]);
     }
 
     /// <summary>SubscribeToShard over CBOR: the event payloads are CBOR SubscribeToShardEvent structures.</summary>
@@ -182,7 +182,7 @@ public sealed class CborWireTests : IAsyncLifetime
         Assert.Equal("ResourceNotFoundException", json.GetProperty("__type").GetString());
         Assert.Equal("Stream nope under account 000000000000 not found.", json.GetProperty("message").GetString());
 
-        (status, json) = await CallAsync("CreateStream", new JsonObject { ["StreamName"] = "x y", ["ShardCount"] = 1 });
+        (_, json) = await CallAsync("CreateStream", new JsonObject { ["StreamName"] = "x y", ["ShardCount"] = 1 });
         Assert.Equal("ValidationException", json.GetProperty("__type").GetString());
         Assert.StartsWith("1 validation error detected: Value 'x y' at 'streamName'", json.GetProperty("message").GetString());
 

@@ -76,7 +76,9 @@ public class DurabilityTests
         using var admin = new HttpClient { BaseAddress = endpoint };
         using (var added = await admin.PostAsync("/_eddy/faults", new StringContent(
             """{"stream":"held","actions":["PutRecords"],"latencyMs":4000,"count":1}""", System.Text.Encoding.UTF8, "application/json")))
+        {
             Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
+        }
 
         var acks = new ConcurrentBag<Ack>();
         using var stop = new CancellationTokenSource();
@@ -211,7 +213,7 @@ public class DurabilityTests
         if (damage == "garbage")
         {
             await using var f = new FileStream(segment, FileMode.Append);
-            f.Write(new byte[] { 0x37, 0x13, 0xFF, 0x00, 0x42, 0x42, 0x42, 0x42, 0x01, 0x02, 0x03 });
+            f.Write([0x37, 0x13, 0xFF, 0x00, 0x42, 0x42, 0x42, 0x42, 0x01, 0x02, 0x03]);
         }
         else
         {

@@ -27,8 +27,11 @@ public class EncryptionAtRestTests
             var page = await KinesisJson.CallOkAsync(endpoint, "GetRecords", new { ShardIterator = iterator });
             var records = page.GetProperty("Records").EnumerateArray().ToList();
             foreach (var r in records)
+            {
                 all.Add((Encoding.UTF8.GetString(r.GetProperty("Data").GetBytesFromBase64()),
                     r.TryGetProperty("EncryptionType", out var e) ? e.GetString()! : "NONE"));
+            }
+
             if (records.Count == 0) break;
             iterator = page.TryGetProperty("NextShardIterator", out var next) ? next.GetString() : null;
         }

@@ -1,15 +1,14 @@
 using System.Net;
-using System.Text.Json;
 using Eddy.Testing;
 
 namespace Eddy.Server.Tests;
 
-/// <summary>AWS's answers where they are known exactly, over the wire against a real server.</summary>
+/// <summary>AWS's answers where they are known exactly, over the wire against the server's pipeline in this process.</summary>
 public sealed class ExactAnswersWireTests : IAsyncLifetime
 {
-    private EddyServer _server = null!;
+    private InProcessServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await EddyServer.StartAsync(new EddyServerOptions { StateDelayMs = 0, InMemory = true });
+    public async Task InitializeAsync() => _server = await InProcessServer.StartAsync();
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 

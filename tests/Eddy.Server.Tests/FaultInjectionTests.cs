@@ -7,6 +7,7 @@ using Eddy.Core;
 using Eddy.Protocol;
 using Eddy.Server.Faults;
 using Eddy.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Server.Tests;
 
@@ -291,24 +292,17 @@ public sealed class FaultInjectionTests(FaultServerFixture fixture) : IClassFixt
 /// <summary>The rule engine on its own, with a controlled clock.</summary>
 public sealed class FaultInjectorTests
 {
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     [Fact]
     public void Rules_expire_on_the_clock_and_count_down()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var faults = new FaultInjector(clock);
         faults.Add(new FaultSpec { Stream = "s", Error = ErrorCode.InternalFailure, Duration = TimeSpan.FromSeconds(10) });
         faults.Add(new FaultSpec { Error = ErrorCode.ServiceUnavailable, Count = 1, Actions = new HashSet<KinesisAction> { KinesisAction.ListStreams } });
 
         Assert.Equal(ErrorCode.InternalFailure, faults.Evaluate(KinesisAction.PutRecord, "s").Error);
         Assert.Null(faults.Evaluate(KinesisAction.PutRecord, "t").Error);
-        clock.Now += TimeSpan.FromSeconds(10);
+        clock.Advance(TimeSpan.FromSeconds(10));
         Assert.Null(faults.Evaluate(KinesisAction.PutRecord, "s").Error);
 
         Assert.Equal(ErrorCode.ServiceUnavailable, faults.Evaluate(KinesisAction.ListStreams, null).Error);

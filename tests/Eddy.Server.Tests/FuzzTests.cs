@@ -151,7 +151,7 @@ public sealed class FuzzTests(FuzzServerFixture fixture, ITestOutputHelper outpu
             await gate.WaitAsync();
             try
             {
-                return (Index: i, Case: c, Responses: await RawHttp.ExchangeAsync(Endpoint, c.Bytes, expected: 4, idle: TimeSpan.FromSeconds(1), timeout: TimeSpan.FromSeconds(30)), Error: (string?)null);
+                return (Index: i, Case: c, Responses: await RawHttp.ExchangeAsync(Endpoint, c.Bytes, expected: 4, idle: TimeSpan.FromSeconds(1), timeout: TimeSpan.FromSeconds(30)), Error: null);
             }
             catch (Exception e) when (e is InvalidDataException or OperationCanceledException)
             {
@@ -598,73 +598,73 @@ public sealed class FuzzTests(FuzzServerFixture fixture, ITestOutputHelper outpu
         switch (random.Next(9))
         {
             case 0:
-            {
-                string[] sizes = ["ffffffffffffffffffff", "-1", "0x10", "zz", "7fffffff", "1;" + new string('e', 10_000), "", " 5", "100000000"];
-                var size = sizes[random.Next(sizes.Length)];
-                return ([.. Text(RawHead(hostPort, target, body, "Transfer-Encoding: chunked") + size + "\r\n"), .. body, .. Text("\r\n0\r\n\r\n")], $"chunk size '{size[..Math.Min(size.Length, 24)]}'", false);
-            }
+                {
+                    string[] sizes = ["ffffffffffffffffffff", "-1", "0x10", "zz", "7fffffff", "1;" + new string('e', 10_000), "", " 5", "100000000"];
+                    var size = sizes[random.Next(sizes.Length)];
+                    return ([.. Text(RawHead(hostPort, target, body, "Transfer-Encoding: chunked") + size + "\r\n"), .. body, .. Text("\r\n0\r\n\r\n")], $"chunk size '{size[..Math.Min(size.Length, 24)]}'", false);
+                }
 
             case 1:
-            {
-                // a chunk shorter or longer than it says, or no last chunk
-                var declared = Math.Max(0, body.Length + random.Next(-5, 6));
-                var ending = random.Next(3) switch { 0 => "", 1 => "\r\n", _ => "\r\n0\r\n\r\n" };
-                return ([.. Text(RawHead(hostPort, target, body, "Transfer-Encoding: chunked") + $"{declared:x}\r\n"), .. body, .. Text(ending)], $"chunk of {declared} for {body.Length} bytes, ending '{ending.Replace("\r\n", "|", StringComparison.Ordinal)}'", false);
-            }
+                {
+                    // a chunk shorter or longer than it says, or no last chunk
+                    var declared = Math.Max(0, body.Length + random.Next(-5, 6));
+                    var ending = random.Next(3) switch { 0 => "", 1 => "\r\n", _ => "\r\n0\r\n\r\n" };
+                    return ([.. Text(RawHead(hostPort, target, body, "Transfer-Encoding: chunked") + $"{declared:x}\r\n"), .. body, .. Text(ending)], $"chunk of {declared} for {body.Length} bytes, ending '{ending.Replace("\r\n", "|", StringComparison.Ordinal)}'", false);
+                }
 
             case 2:
-            {
-                string[] lengths = ["99999999999999999999", "16777217", "2147483648", "-5", "1,1", "1, 2", "0x10", " ", (body.Length + 10).ToString(CultureInfo.InvariantCulture), "1"];
-                var length = lengths[random.Next(lengths.Length)];
-                var extra = random.Next(3) switch { 0 => ["Content-Length: 3"], 1 => ["Transfer-Encoding: chunked"], _ => Array.Empty<string>() };
-                return ([.. Text(RawHead(hostPort, target, body, "Content-Length: " + length, extra)), .. body], $"Content-Length '{length}' + [{string.Join(", ", extra)}]", false);
-            }
+                {
+                    string[] lengths = ["99999999999999999999", "16777217", "2147483648", "-5", "1,1", "1, 2", "0x10", " ", (body.Length + 10).ToString(CultureInfo.InvariantCulture), "1"];
+                    var length = lengths[random.Next(lengths.Length)];
+                    var extra = random.Next(3) switch { 0 => ["Content-Length: 3"], 1 => ["Transfer-Encoding: chunked"], _ => Array.Empty<string>() };
+                    return ([.. Text(RawHead(hostPort, target, body, "Content-Length: " + length, extra)), .. body], $"Content-Length '{length}' + [{string.Join(", ", extra)}]", false);
+                }
 
             case 3:
-            {
-                string[] lines = ["Bad Header: x", "NoColon", "X-A\u0001: y", "X-B: \0", "X-Long: " + new string('l', 40_000), " folded", "Host: second",
+                {
+                    string[] lines = ["Bad Header: x", "NoColon", "X-A\u0001: y", "X-B: \0", "X-Long: " + new string('l', 40_000), " folded", "Host: second",
                     "Host: http://" + hostPort + "/path", ": empty-name", "X-C:\u00ff\u00fe", "Content-Type: application/x-amz-cbor-1.1",
                     string.Concat(Enumerable.Range(0, 150).Select(i => $"X-N{i}: v\r\n")).TrimEnd()];
-                var line = lines[random.Next(lines.Length)];
-                return ([.. Text(RawHead(hostPort, target, body, null, line)), .. body], $"header '{Printable(Text(line[..Math.Min(line.Length, 40)]))}'", false);
-            }
+                    var line = lines[random.Next(lines.Length)];
+                    return ([.. Text(RawHead(hostPort, target, body, null, line)), .. body], $"header '{Printable(Text(line[..Math.Min(line.Length, 40)]))}'", false);
+                }
 
             case 4:
-            {
-                (string Line, bool Version)[] requestLines =
-                [
-                    ("POST  / HTTP/1.1", false), ("post / HTTP/1.1", false), ("P\0ST / HTTP/1.1", false), ($"POST http://{hostPort}/ HTTP/1.1", false),
+                {
+                    (string Line, bool Version)[] requestLines =
+                    [
+                        ("POST  / HTTP/1.1", false), ("post / HTTP/1.1", false), ("P\0ST / HTTP/1.1", false), ($"POST http://{hostPort}/ HTTP/1.1", false),
                     ($"POST http://elsewhere/ HTTP/1.1", false), ("POST /" + new string('a', 10_000) + " HTTP/1.1", false), ("POST / HTTP/1.0", false),
                     ("GET / HTTP/1.1", false), ("POST /%00 HTTP/1.1", false), ("POST * HTTP/1.1", false), ("POST / HTTP/1.2", true),
                     ("POST / HTTP/2.0", true), ("POST / HTTPS/1.1", true), ("POST /", false), ("\u0016\u0003\u0001\0\u0005hello", false),
                 ];
-                var (requestLine, versionCase) = requestLines[random.Next(requestLines.Length)];
-                var rest = head[head.IndexOf("\r\n", StringComparison.Ordinal)..];
-                return ([.. Text(requestLine + rest), .. body], $"request line '{Printable(Text(requestLine[..Math.Min(requestLine.Length, 40)]))}'", versionCase);
-            }
+                    var (requestLine, versionCase) = requestLines[random.Next(requestLines.Length)];
+                    var rest = head[head.IndexOf("\r\n", StringComparison.Ordinal)..];
+                    return ([.. Text(requestLine + rest), .. body], $"request line '{Printable(Text(requestLine[..Math.Min(requestLine.Length, 40)]))}'", versionCase);
+                }
 
             case 5:
-            {
-                // the body cut short, or nothing after the head
-                var cut = random.Next(body.Length);
-                return ([.. Text(head), .. body.AsSpan(0, cut)], $"body cut at {cut} of {body.Length}", false);
-            }
+                {
+                    // the body cut short, or nothing after the head
+                    var cut = random.Next(body.Length);
+                    return ([.. Text(head), .. body.AsSpan(0, cut)], $"body cut at {cut} of {body.Length}", false);
+                }
 
             case 6:
-            {
-                // byte changes inside the head (after the request line) or the body
-                var requestLine = head.IndexOf("\r\n", StringComparison.Ordinal) + 2;
-                var valid = Valid();
-                var mutated = MutateBytes(random, valid[requestLine..], s_jsonTokens);
-                return ([.. valid.AsSpan(0, requestLine), .. mutated], "bytes changed after the request line", false);
-            }
+                {
+                    // byte changes inside the head (after the request line) or the body
+                    var requestLine = head.IndexOf("\r\n", StringComparison.Ordinal) + 2;
+                    var valid = Valid();
+                    var mutated = MutateBytes(random, valid[requestLine..], s_jsonTokens);
+                    return ([.. valid.AsSpan(0, requestLine), .. mutated], "bytes changed after the request line", false);
+                }
 
             case 7:
-            {
-                // a good request, then garbage or a second request that breaks
-                byte[] garbage = random.Next(2) == 0 ? Text("GARBAGE\r\n\r\n") : [.. Text(RawHead(hostPort, target, body, "Transfer-Encoding: chunked") + "zz\r\n")];
-                return ([.. Valid(), .. garbage, .. Valid()], "a pipeline with a broken request", false);
-            }
+                {
+                    // a good request, then garbage or a second request that breaks
+                    byte[] garbage = random.Next(2) == 0 ? Text("GARBAGE\r\n\r\n") : [.. Text(RawHead(hostPort, target, body, "Transfer-Encoding: chunked") + "zz\r\n")];
+                    return ([.. Valid(), .. garbage, .. Valid()], "a pipeline with a broken request", false);
+                }
 
             default:
                 return ([.. Text(RawHead(hostPort, target, body, null, "Expect: 100-continue")), .. body, .. Valid()], "Expect: 100-continue, pipelined", false);

@@ -81,7 +81,10 @@ public class LimitsTests
             for (var i = 0; i < calls; i++)
             {
                 var r = await KinesisJson.CallAsync(e, "GetRecords", new { ShardIterator = it });
-                if (r.IsSuccess) it = r.Json.GetProperty("NextShardIterator").GetString();
+                if (r.IsSuccess)
+                {
+                    it = r.Json.GetProperty("NextShardIterator").GetString();
+                }
                 else
                 {
                     Assert.Equal("ProvisionedThroughputExceededException", r.ErrorType);

@@ -14,7 +14,6 @@ using Eddy.Streams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 
 namespace Eddy.Server.Tests;
 

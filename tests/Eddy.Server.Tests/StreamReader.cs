@@ -34,8 +34,11 @@ internal static class WireReader
             var r = await KinesisJson.CallOkAsync(endpoint, "GetRecords", new { ShardIterator = it });
             var batch = r.GetProperty("Records");
             foreach (var rec in batch.EnumerateArray())
+            {
                 records.Add(new WireRecord(shardId, BigInteger.Parse(rec.GetProperty("SequenceNumber").GetString()!),
                     rec.GetProperty("PartitionKey").GetString()!, Encoding.UTF8.GetString(rec.GetProperty("Data").GetBytesFromBase64())));
+            }
+
             if (!r.TryGetProperty("NextShardIterator", out var next) || next.ValueKind == JsonValueKind.Null)
             {
                 Assert.True(r.GetProperty("ChildShards").GetArrayLength() > 0, "a shard end must name its child shards");

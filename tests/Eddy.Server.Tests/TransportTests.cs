@@ -50,7 +50,7 @@ public sealed class TransportServerFixture : IAsyncLifetime
 /// </summary>
 public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHelper output) : IClassFixture<TransportServerFixture>
 {
-    private static readonly TimeSpan Io = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan s_io = TimeSpan.FromSeconds(20);
 
     private Uri Http => fixture.Server.Endpoint;
 
@@ -98,7 +98,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
             }
         });
 
-        Assert.Equal(expected, await PrefaceSniffer.DetectAsync(pipe.Reader, new CancellationTokenSource(Io).Token));
+        Assert.Equal(expected, await PrefaceSniffer.DetectAsync(pipe.Reader, new CancellationTokenSource(s_io).Token));
         // The protocol handler's first read must not wait for more data: everything received is still there.
         Assert.True(pipe.Reader.TryRead(out var result), $"{name}: the next read would wait");
         var left = Encoding.Latin1.GetString(result.Buffer.ToArray());
@@ -117,7 +117,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
         var pipe = new Pipe();
         await pipe.Writer.WriteAsync(Encoding.ASCII.GetBytes(sent));
         await pipe.Writer.CompleteAsync();
-        Assert.Null(await PrefaceSniffer.DetectAsync(pipe.Reader, new CancellationTokenSource(Io).Token));
+        Assert.Null(await PrefaceSniffer.DetectAsync(pipe.Reader, new CancellationTokenSource(s_io).Token));
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
             using var socket = await ConnectAsync(Http);
             await using var stream = new NetworkStream(socket);
             await stream.WriteAsync(ListStreamsHttp1(close: true));
-            var answer = await ReadToEndAsync(stream, Io);
+            var answer = await ReadToEndAsync(stream, s_io);
             Assert.True(answer.StartsWith("HTTP/1.1 200 ", StringComparison.Ordinal) && answer.Contains("\"StreamNames\"", StringComparison.Ordinal), $"connection {i}: {answer}");
         }
 
@@ -278,7 +278,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
         await stream.WriteAsync(request.AsMemory(0, 5)); // "POST ": 'O' already differs from "PRI"
         await Task.Delay(TransportServerFixture.FirstBytesTimeoutMs + 1000); // longer than the first-bytes timeout
         await stream.WriteAsync(request.AsMemory(5));
-        var answer = await ReadToEndAsync(stream, Io);
+        var answer = await ReadToEndAsync(stream, s_io);
         Assert.StartsWith("HTTP/1.1 200 ", answer, StringComparison.Ordinal);
         Assert.Contains("\"StreamNames\"", answer, StringComparison.Ordinal);
     }
@@ -295,7 +295,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
         }
 
         await stream.WriteAsync(EmptySettingsFrame);
-        AssertSettingsFrame(await ReadExactlyAsync(stream, 9, Io));
+        AssertSettingsFrame(await ReadExactlyAsync(stream, 9, s_io));
     }
 
     // ---- the TLS port ---------------------------------------------------------------------------------------
@@ -346,7 +346,7 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
             await using (tls)
             {
                 await tls.WriteAsync(ListStreamsHttp1(close: true, host: $"https://localhost:{Https.Port}/"));
-                var answer = await ReadToEndAsync(tls, Io);
+                var answer = await ReadToEndAsync(tls, s_io);
                 Assert.StartsWith("HTTP/1.1 200 ", answer, StringComparison.Ordinal);
             }
         }
@@ -362,14 +362,14 @@ public sealed class TransportTests(TransportServerFixture fixture, ITestOutputHe
             Assert.Equal(0, h2.NegotiatedApplicationProtocol.Protocol.Length);
             await h2.WriteAsync(PrefaceBytes);
             await h2.WriteAsync(EmptySettingsFrame);
-            AssertSettingsFrame(await ReadExactlyAsync(h2, 9, Io));
+            AssertSettingsFrame(await ReadExactlyAsync(h2, 9, s_io));
         }
 
         var (h1, _) = await ConnectTlsAsync(Https, fixture.Certificate);
         await using (h1)
         {
             await h1.WriteAsync(ListStreamsHttp1(close: true));
-            var answer = await ReadToEndAsync(h1, Io);
+            var answer = await ReadToEndAsync(h1, s_io);
             Assert.StartsWith("HTTP/1.1 200 ", answer, StringComparison.Ordinal);
         }
     }

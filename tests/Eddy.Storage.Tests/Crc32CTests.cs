@@ -13,9 +13,9 @@ public sealed class Crc32CTests
             { Convert.ToHexString(Encoding.ASCII.GetBytes("a")), 0xC1D04330u },
             // RFC 3720 (iSCSI) B.4 vectors.
             { Convert.ToHexString(new byte[32]), 0x8A9136AAu },
-            { Convert.ToHexString(Enumerable.Repeat((byte)0xFF, 32).ToArray()), 0x62A8AB43u },
-            { Convert.ToHexString(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()), 0x46DD794Eu },
-            { Convert.ToHexString(Enumerable.Range(0, 32).Select(i => (byte)(31 - i)).ToArray()), 0x113FDB5Cu },
+            { Convert.ToHexString([.. Enumerable.Repeat((byte)0xFF, 32)]), 0x62A8AB43u },
+            { Convert.ToHexString([.. Enumerable.Range(0, 32).Select(i => (byte)i)]), 0x46DD794Eu },
+            { Convert.ToHexString([.. Enumerable.Range(0, 32).Select(i => (byte)(31 - i))]), 0x113FDB5Cu },
         };
         return data;
     }

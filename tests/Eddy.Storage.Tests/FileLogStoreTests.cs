@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Storage.Tests;
 
@@ -7,7 +8,7 @@ public sealed class FileLogStoreTests : IDisposable
 {
     private const long StartMs = 1_700_000_000_000;
     private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(StartMs);
+    private readonly FakeTimeProvider _time = TestClock.At(StartMs);
 
     public void Dispose() => _dir.Dispose();
 
@@ -23,6 +24,26 @@ public sealed class FileLogStoreTests : IDisposable
         });
 
     [Fact]
+    public async Task Concurrent_deletes_of_one_log_complete_together_and_an_open_after_them_starts_empty()
+    {
+        await using FileLogStore store = NewStore();
+        IShardLog log = store.Open("s");
+        await log.AppendAsync(Payloads.Of("a", "b"));
+        IShardLog other = store.Open("t");
+
+        ValueTask first = store.DeleteAsync("s");
+        ValueTask second = store.DeleteAsync("s");
+        Assert.Same(other, store.Open("t")); // a delete in progress holds up no other log
+        await first;
+        await second;
+
+        IShardLog fresh = store.Open("s");
+        Assert.NotSame(log, fresh);
+        Assert.Equal(0, fresh.EndOffset);
+        Assert.Equal(["s", "t"], store.ListLogs());
+    }
+
+    [Fact]
     public async Task Reopen_RestoresEverything_AndContinuesOffsets()
     {
         long lastTs;
@@ -33,7 +54,7 @@ public sealed class FileLogStoreTests : IDisposable
             for (int i = 0; i < 60; i++)
             {
                 await log.AppendAsync(Payloads.Sized(1 + (i % 3), 150, (byte)i));
-                _time.Advance(100);
+                _time.AdvanceMs(100);
             }
 
             await log.TrimAsync(StartMs + 1000);
@@ -57,7 +78,7 @@ public sealed class FileLogStoreTests : IDisposable
             Assert.True(before.Zip(after).All(p => p.First.Payload.Span.SequenceEqual(p.Second.Payload.Span)));
             Assert.Equal(before.First(r => r.TimestampMs >= StartMs + 3000).Offset, log.FindOffsetByTimestamp(StartMs + 3000));
 
-            _time.NowMs = StartMs; // behind the log's last timestamp: the log must not go back
+            _time.SetNowMs(StartMs); // behind the log's last timestamp: the log must not go back
             AppendResult next = await log.AppendAsync(Payloads.Of("next"));
             Assert.Equal(before[^1].Offset + 1, next.FirstOffset);
             Assert.Equal(lastTs, next.TimestampMs);
@@ -229,14 +250,14 @@ public sealed class FileLogStoreTests : IDisposable
             for (int i = 0; i < 400; i++)
             {
                 await log.AppendAsync(Payloads.Sized(2, 100));
-                _time.Advance(1);
+                _time.AdvanceMs(1);
             }
         });
         Task trimmer = Task.Run(async () =>
         {
             while (!writer.IsCompleted)
             {
-                await log.TrimAsync(_time.NowMs - 20);
+                await log.TrimAsync(_time.NowMs() - 20);
                 await Task.Yield();
             }
         });
@@ -256,7 +277,7 @@ public sealed class FileLogStoreTests : IDisposable
                     Assert.True(r.Records[0].Offset >= start);
                 }
 
-                log.FindOffsetByTimestamp(_time.NowMs - 10);
+                log.FindOffsetByTimestamp(_time.NowMs() - 10);
             }
         });
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Storage.Tests;
 
@@ -13,7 +14,7 @@ public abstract class LogStoreContractTests : IAsyncLifetime
 
     private readonly List<ILogStore> _stores = [];
 
-    internal FakeTimeProvider Time { get; } = new(StartMs);
+    internal FakeTimeProvider Time { get; } = TestClock.At(StartMs);
 
     /// <summary>A new, empty store using <see cref="Time"/>.</summary>
     protected abstract ILogStore NewStore(long segmentBytes);
@@ -301,11 +302,11 @@ public abstract class LogStoreContractTests : IAsyncLifetime
         Assert.Equal(StartMs, a.TimestampMs);
         Assert.Equal(StartMs, log.LastTimestampMs);
 
-        Time.Advance(500);
+        Time.AdvanceMs(500);
         AppendResult b = await log.AppendAsync(Payloads.Of("c"));
         Assert.Equal(StartMs + 500, b.TimestampMs);
 
-        Time.NowMs = StartMs - 10_000; // the clock steps back
+        Time.SetNowMs(StartMs - 10_000); // the clock steps back
         AppendResult c = await log.AppendAsync(Payloads.Of("d", "e"));
         Assert.Equal(StartMs + 500, c.TimestampMs);
         Assert.Equal(StartMs + 500, log.LastTimestampMs);
@@ -321,9 +322,9 @@ public abstract class LogStoreContractTests : IAsyncLifetime
         Assert.Equal(0, log.FindOffsetByTimestamp(StartMs));
 
         await log.AppendAsync(Payloads.Of("a", "b"));       // 0,1 @ +0
-        Time.Advance(100);
+        Time.AdvanceMs(100);
         await log.AppendAsync(Payloads.Of("c"));            // 2 @ +100
-        Time.Advance(100);
+        Time.AdvanceMs(100);
         await log.AppendAsync(Payloads.Of("d", "e", "f"));  // 3,4,5 @ +200
 
         Assert.Equal(0, log.FindOffsetByTimestamp(0));
@@ -347,7 +348,7 @@ public abstract class LogStoreContractTests : IAsyncLifetime
             firstAt.TryAdd(r.TimestampMs, r.FirstOffset);
             if (i % 3 == 0)
             {
-                Time.Advance(10);
+                Time.AdvanceMs(10);
             }
         }
 
@@ -357,7 +358,7 @@ public abstract class LogStoreContractTests : IAsyncLifetime
             Assert.Equal(offset, log.FindOffsetByTimestamp(ts - 5));
         }
 
-        Assert.Equal(log.EndOffset, log.FindOffsetByTimestamp(Time.NowMs + 1));
+        Assert.Equal(log.EndOffset, log.FindOffsetByTimestamp(Time.NowMs() + 1));
     }
 
     [Fact]
@@ -409,12 +410,12 @@ public abstract class LogStoreContractTests : IAsyncLifetime
         IShardLog log = CreateStore(segmentBytes: 300).Open("s");
         await log.AppendAsync(Payloads.Sized(1, 100));   // offset 0 @ +0      segment A
         await log.AppendAsync(Payloads.Sized(1, 100));   // offset 1 @ +0      segment A
-        Time.Advance(1000);
+        Time.AdvanceMs(1000);
         await log.AppendAsync(Payloads.Sized(1, 100));   // offset 2 @ +1000   segment B
         await log.AppendAsync(Payloads.Sized(1, 100));   // offset 3 @ +1000   segment B
-        Time.Advance(1000);
+        Time.AdvanceMs(1000);
         await log.AppendAsync(Payloads.Sized(1, 100));   // offset 4 @ +2000   segment C
-        Time.Advance(1000);
+        Time.AdvanceMs(1000);
         await log.AppendAsync(Payloads.Sized(1, 100));   // offset 5 @ +3000   segment C (active)
 
         await log.TrimAsync(StartMs);                    // nothing is older than the first record
@@ -440,8 +441,8 @@ public abstract class LogStoreContractTests : IAsyncLifetime
             await log.AppendAsync(Payloads.Sized(1, 100));
         }
 
-        Time.Advance(10_000);
-        await log.TrimAsync(Time.NowMs);
+        Time.AdvanceMs(10_000);
+        await log.TrimAsync(Time.NowMs());
         Assert.Equal(4, log.StartOffset);               // the active segment holds offset 4 only
         Assert.Equal(5, log.EndOffset);
         Assert.Single((await log.ReadAsync(0, 100, long.MaxValue)).Records);
@@ -455,8 +456,8 @@ public abstract class LogStoreContractTests : IAsyncLifetime
     {
         IShardLog log = CreateStore().Open("s");
         await log.AppendAsync(Payloads.Of("a", "b"));
-        Time.Advance(100_000);
-        await log.TrimAsync(Time.NowMs);
+        Time.AdvanceMs(100_000);
+        await log.TrimAsync(Time.NowMs());
         Assert.Equal(0, log.StartOffset);
         Assert.Equal(2, (await Payloads.ReadAllAsync(log)).Count);
     }
@@ -467,12 +468,12 @@ public abstract class LogStoreContractTests : IAsyncLifetime
         IShardLog log = CreateStore(segmentBytes: 200).Open("s");
         await log.AppendAsync(Payloads.Sized(1, 100));   // segment [0]
         await log.AppendAsync(Payloads.Sized(1, 100));   // segment [1] (active)
-        Time.Advance(10);
-        await log.TrimAsync(Time.NowMs);
+        Time.AdvanceMs(10);
+        await log.TrimAsync(Time.NowMs());
         Assert.Equal(1, log.StartOffset);
         await log.AppendAsync(Payloads.Sized(1, 100));   // segment [2]; [1] sealed
-        Time.Advance(10);
-        await log.TrimAsync(Time.NowMs);
+        Time.AdvanceMs(10);
+        await log.TrimAsync(Time.NowMs());
         Assert.Equal(2, log.StartOffset);
         LogReadResult r = await log.ReadAsync(0, 10, long.MaxValue);
         Assert.Equal([2L], r.Records.Select(x => x.Offset));
@@ -565,7 +566,7 @@ public abstract class LogStoreContractTests : IAsyncLifetime
                     batch[k] = bytes;
                 }
 
-                Time.Advance(seq % 2);
+                Time.AdvanceMs(seq % 2);
                 results[a].Add((a, seq, count, await log.AppendAsync(batch)));
             }
         })));

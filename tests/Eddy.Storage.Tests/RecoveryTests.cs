@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Eddy.Storage.Tests;
 
 /// <summary>Opening a log after a crash: torn tails, corrupt frames and headers, missing or bad index files.</summary>
@@ -5,7 +7,7 @@ public sealed class RecoveryTests : IDisposable
 {
     private const long StartMs = 1_700_000_000_000;
     private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(StartMs);
+    private readonly FakeTimeProvider _time = TestClock.At(StartMs);
 
     public void Dispose() => _dir.Dispose();
 
@@ -18,9 +20,9 @@ public sealed class RecoveryTests : IDisposable
 
     private string IndexPath(long baseOffset) => Path.Combine(LogDir, SegmentFormat.IndexFileName(baseOffset));
 
-    private long[] SegmentBases() => Directory.GetFiles(LogDir, "*.log")
+    private long[] SegmentBases() => [.. Directory.GetFiles(LogDir, "*.log")
         .Select(p => long.Parse(Path.GetFileNameWithoutExtension(p), System.Globalization.CultureInfo.InvariantCulture))
-        .Order().ToArray();
+        .Order()];
 
     /// <summary>
     /// Writes <paramref name="records"/> single-record appends of 100 bytes (125-byte frames), each byte = offset. Unless
@@ -35,7 +37,7 @@ public sealed class RecoveryTests : IDisposable
             for (int i = 0; i < records; i++)
             {
                 await log.AppendAsync(Payloads.Sized(1, 100, (byte)i));
-                _time.Advance(10);
+                _time.AdvanceMs(10);
             }
         }
 
@@ -68,7 +70,7 @@ public sealed class RecoveryTests : IDisposable
             Assert.Equal(truncated, log.RecoveryTruncatedBytes);
             Assert.Equal(survivors, log.EndOffset);
             await AssertRecordsAsync(log, survivors);
-            _time.NowMs = StartMs + (10 * survivors);
+            _time.SetNowMs(StartMs + (10 * survivors));
             AppendResult appended = await log.AppendAsync(Payloads.Sized(1, 100, (byte)survivors));
             Assert.Equal(survivors, appended.FirstOffset);
         }

@@ -40,7 +40,7 @@ public sealed class SegmentFormatTests
     public async Task SegmentAndIndexFiles_GoldenBytes()
     {
         using var dir = new TempDirectory();
-        var time = new FakeTimeProvider(Timestamp);
+        var time = TestClock.At(Timestamp);
         await using (var store = new FileLogStore(new LogStoreOptions { Directory = dir.Path, SegmentBytes = 60, Time = time }))
         {
             IShardLog log = store.Open("golden");

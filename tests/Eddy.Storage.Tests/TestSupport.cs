@@ -1,21 +1,23 @@
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Storage.Tests;
 
-/// <summary>A clock the test moves by hand (only <see cref="GetUtcNow"/> is faked; timers stay real).</summary>
-internal sealed class FakeTimeProvider(long startMs) : TimeProvider
+/// <summary>
+/// Millisecond helpers over the standard <see cref="FakeTimeProvider"/> the storage tests move by hand. The stores read
+/// only <see cref="TimeProvider.GetUtcNow"/> from their clock (no timers), so nothing waits on it.
+/// </summary>
+internal static class TestClock
 {
-    private long _nowMs = startMs;
+    /// <summary>A clock standing at <paramref name="unixMs"/>.</summary>
+    public static FakeTimeProvider At(long unixMs) => new(DateTimeOffset.FromUnixTimeMilliseconds(unixMs));
 
-    public long NowMs
-    {
-        get => Interlocked.Read(ref _nowMs);
-        set => Interlocked.Exchange(ref _nowMs, value);
-    }
+    public static long NowMs(this TimeProvider time) => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public void Advance(long ms) => Interlocked.Add(ref _nowMs, ms);
+    public static void AdvanceMs(this FakeTimeProvider time, long ms) => time.Advance(TimeSpan.FromMilliseconds(ms));
 
-    public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(NowMs);
+    /// <summary>Sets the clock, also backwards (<see cref="FakeTimeProvider.AdjustTime"/>: a wall-clock step).</summary>
+    public static void SetNowMs(this FakeTimeProvider time, long unixMs) => time.AdjustTime(DateTimeOffset.FromUnixTimeMilliseconds(unixMs));
 }
 
 /// <summary>A fresh directory under the system temp directory, deleted on dispose.</summary>
@@ -44,7 +46,7 @@ internal sealed class TempDirectory : IDisposable
 internal static class Payloads
 {
     public static ReadOnlyMemory<byte>[] Of(params string[] texts)
-        => texts.Select(t => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(t)).ToArray();
+        => [.. texts.Select(t => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(t))];
 
     public static ReadOnlyMemory<byte>[] Sized(int count, int size, byte fill = 0x5A)
     {

@@ -6,6 +6,10 @@ using Eddy.Storage;
 namespace Eddy.Streams.Tests;
 
 /// <summary>System time shifted by an adjustable offset: lets tests age iterators and records without waiting.</summary>
+/// <remarks>Kept instead of FakeTimeProvider on purpose: the engine also waits on this clock (shard readers' maxWait,
+/// SubscribeToShard's heartbeats and back-off, the background loops' PeriodicTimer), and the tests on this fixture
+/// expect those waits to end in real time. A FakeTimeProvider stops its timers until advanced, so every test that
+/// reads with a wait or subscribes would have to drive the clock: a different test. Only "now" is shifted.</remarks>
 internal sealed class ShiftedTime : TimeProvider
 {
     public TimeSpan Offset { get; set; }

@@ -41,7 +41,7 @@ public class EngineTests
         {
             var read = await t.ReadAllAsync("s", shard);
             var expected = entries.Select((e, i) => (e, i)).Where(x => result.Records[x.i].ShardId == shard).Select(x => "v" + x.i).ToList();
-            Assert.Equal(expected, read.Select(Text).ToList());
+            Assert.Equal(expected, [.. read.Select(Text)]);
             var numbers = read.Select(r => BigInteger.Parse(r.SequenceNumber)).ToList();
             Assert.True(numbers.Zip(numbers.Skip(1)).All(p => p.First < p.Second));
         }
@@ -262,7 +262,7 @@ public class EngineTests
         await using var t = new TestEngine(onDisk: true);
         await t.CreateActiveAsync("s", 2);
         await t.Engine.AddTagsAsync(S("s"), new Dictionary<string, string> { ["team"] = "x" });
-        var put = await t.Engine.PutRecordsAsync(S("s"), Enumerable.Range(0, 50).Select(i => TestEngine.Entry("k" + i, "v" + i)).ToList());
+        var put = await t.Engine.PutRecordsAsync(S("s"), [.. Enumerable.Range(0, 50).Select(i => TestEngine.Entry("k" + i, "v" + i))]);
         await t.Engine.SplitShardAsync(S("s"), "shardId-000000000000", "1000");
         await TestEngine.WaitAsync(() => t.Engine.DescribeStreamSummary(S("s")).Status == StreamStatus.Active);
         var it = t.Engine.GetShardIterator(S("s"), "shardId-000000000001", ShardIteratorType.TrimHorizon, null, null);

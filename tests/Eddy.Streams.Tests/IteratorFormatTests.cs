@@ -10,8 +10,8 @@ namespace Eddy.Streams.Tests;
 /// </summary>
 public class IteratorFormatTests
 {
-    private static readonly byte[] Key = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
-    private static readonly IteratorPosition Position = new(7, "clicks", 3, 42, 1735689600000);
+    private static readonly byte[] s_key = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
+    private static readonly IteratorPosition s_position = new(7, "clicks", 3, 42, 1735689600000);
 
     private const string Golden =
         "AAAAAAAAAAFu21ToGhAjU7nxtPMvdBvKVVEOTh8dnnTW56wlXgp3vFg+vSI4pfVNa+VcOpulWOyOUno5reR597e6yPUYbPymi7pZC6" +
@@ -20,10 +20,10 @@ public class IteratorFormatTests
     [Fact]
     public void Golden_iterator_version_2()
     {
-        using var codec = new IteratorCodec(Key);
-        Assert.Equal(Golden, codec.Encode(Position));
+        using var codec = new IteratorCodec(s_key);
+        Assert.Equal(Golden, codec.Encode(s_position));
         Assert.True(codec.TryDecode(Golden, out var back));
-        Assert.Equal(Position, back);
+        Assert.Equal(s_position, back);
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public class IteratorFormatTests
         var bytes = Convert.FromBase64String(Golden);
         Assert.Equal(152, bytes.Length);
         Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 0, 0, 1 }, bytes[..8]);
-        var keys = HKDF.DeriveKey(HashAlgorithmName.SHA256, Key, 64, [], "eddy shard iterator v2"u8.ToArray());
+        var keys = HKDF.DeriveKey(HashAlgorithmName.SHA256, s_key, 64, [], "eddy shard iterator v2"u8.ToArray());
         using var aes = new AesGcm(keys[..32], 16);
         var plain = new byte[116];
         aes.Decrypt(bytes[8..20], bytes[20..136], bytes[136..], plain, associatedData: bytes[..8]);
@@ -58,8 +58,8 @@ public class IteratorFormatTests
     [InlineData(128, 200)]
     public void Length_is_152_plus_16k_bytes_growing_with_the_stream_name(int nameLength, int bytes)
     {
-        using var codec = new IteratorCodec(Key);
-        var position = Position with { StreamName = new string('n', nameLength) };
+        using var codec = new IteratorCodec(s_key);
+        var position = s_position with { StreamName = new string('n', nameLength) };
         var iterator = codec.Encode(position);
         Assert.Equal(bytes, Convert.FromBase64String(iterator).Length);
         Assert.True(codec.TryDecode(iterator, out var back));
@@ -69,7 +69,7 @@ public class IteratorFormatTests
     [Fact]
     public void Any_changed_byte_or_another_key_is_refused()
     {
-        using var codec = new IteratorCodec(Key);
+        using var codec = new IteratorCodec(s_key);
         var bytes = Convert.FromBase64String(Golden);
         for (var i = 0; i < bytes.Length; i++)
         {
@@ -81,16 +81,16 @@ public class IteratorFormatTests
         Assert.False(codec.TryDecode(Convert.ToBase64String([.. bytes, .. new byte[16]]), out _));
         Assert.False(codec.TryDecode("", out _));
         Assert.False(codec.TryDecode("not base64!", out _));
-        using var other = new IteratorCodec([.. Key.Reverse()]);
+        using var other = new IteratorCodec([.. s_key.Reverse()]);
         Assert.False(other.TryDecode(Golden, out _));
     }
 
     [Fact]
     public void An_iterator_in_double_quotes_is_accepted_as_AWS_accepts_it()
     {
-        using var codec = new IteratorCodec(Key);
+        using var codec = new IteratorCodec(s_key);
         Assert.True(codec.TryDecode('"' + Golden + '"', out var back));
-        Assert.Equal(Position, back);
+        Assert.Equal(s_position, back);
         Assert.False(codec.TryDecode('"' + Golden, out _));
         Assert.False(codec.TryDecode("\"\"" + Golden + "\"\"", out _));
     }

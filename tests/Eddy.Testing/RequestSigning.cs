@@ -19,7 +19,7 @@ public sealed record TestKey(string AccessKeyId = "test", string SecretAccessKey
 /// SigV4 signing of test requests with Eddy.Client's <see cref="SigV4Signer"/>, the way the SDKs sign Kinesis calls: host,
 /// x-amz-date and whichever of content-type, x-amz-target, x-amz-security-token and x-amz-content-sha256 the request
 /// carries, over the SHA-256 of the exact body bytes. One call signs an <see cref="HttpRequestMessage"/>
-/// (<see cref="SignAsync"/>, <see cref="Sign"/>), a raw header set (<see cref="SignHeaders"/>), or builds a presigned
+/// (<see cref="SignAsync"/>, <see cref="Sign"/>), a raw header set (<c>SignHeaders</c>), or builds a presigned
 /// request (<see cref="Presign"/>).
 /// </summary>
 public static class RequestSigning

@@ -12,7 +12,7 @@ namespace Eddy.Benchmarks.Codec;
 [MemoryDiagnoser]
 public class IteratorCodecBenchmarks
 {
-    private static readonly byte[] Key = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
+    private static readonly byte[] s_key = [.. Enumerable.Range(0, 32).Select(i => (byte)i)];
     private readonly byte[] _payload = new byte[28];
     private IteratorCodec _iterators = null!;
     private TokenCodec _tokens = null!;
@@ -23,8 +23,8 @@ public class IteratorCodecBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _iterators = new IteratorCodec(Key);
-        _tokens = new TokenCodec(Key);
+        _iterators = new IteratorCodec(s_key);
+        _tokens = new TokenCodec(s_key);
         _position = new IteratorPosition(7, "eddy-load-stream", 3, 123_456, 1_735_689_600_000);
         _iterator = _iterators.Encode(_position);
         BinaryPrimitives.WriteInt64BigEndian(_payload, 7);

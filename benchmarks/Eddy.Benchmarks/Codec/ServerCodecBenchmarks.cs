@@ -4,7 +4,6 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Eddy.Benchmarks.Fixtures;
 using Eddy.Core;
-using Eddy.Server;
 using Eddy.Server.Kinesis;
 using GetRecordsHandler = Eddy.Server.Kinesis.Handlers.GetRecords;
 

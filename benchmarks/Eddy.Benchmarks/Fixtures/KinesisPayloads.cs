@@ -15,8 +15,8 @@ public sealed class KinesisPayloads
     public const string StreamName = "bench-stream";
     public const string Iterator = "AAAAAAAAAAHsW8zCWf9164uy8Epue6WS3w6wmj5a+CHnzXC1A/dzXq3emp4M3N4Xc0beyvW2IFoUWx/pQqB7H7hIfN3kYlw3gv6trw0CrMpy4c9NSbU7a1QoPTzl8MMjE8HWXa7Q";
 
-    private static readonly Dictionary<(int, int), KinesisPayloads> Cache = [];
-    private static readonly BigInteger FirstSequenceNumber = BigInteger.Parse("49659172051921876073359630856559745603442861731670392834", CultureInfo.InvariantCulture);
+    private static readonly Dictionary<(int, int), KinesisPayloads> s_cache = [];
+    private static readonly BigInteger s_firstSequenceNumber = BigInteger.Parse("49659172051921876073359630856559745603442861731670392834", CultureInfo.InvariantCulture);
 
     private KinesisPayloads(int count, int size)
     {
@@ -31,7 +31,7 @@ public sealed class KinesisPayloads
             random.NextBytes(Data[i]);
             DataMemory[i] = Data[i];
             PartitionKeys[i] = "pk-" + random.Next(100_000).ToString(CultureInfo.InvariantCulture);
-            SequenceNumbers[i] = (FirstSequenceNumber + i).ToString(CultureInfo.InvariantCulture);
+            SequenceNumbers[i] = (s_firstSequenceNumber + i).ToString(CultureInfo.InvariantCulture);
         }
 
         PutRecordsBody = WritePutRecords(this, new ArrayBufferWriter<byte>()).WrittenSpan.ToArray();
@@ -60,12 +60,12 @@ public sealed class KinesisPayloads
 
     public static KinesisPayloads Get(int count, int size)
     {
-        lock (Cache)
+        lock (s_cache)
         {
-            if (!Cache.TryGetValue((count, size), out KinesisPayloads? p))
+            if (!s_cache.TryGetValue((count, size), out KinesisPayloads? p))
             {
                 p = new KinesisPayloads(count, size);
-                Cache[(count, size)] = p;
+                s_cache[(count, size)] = p;
             }
 
             return p;

@@ -45,7 +45,7 @@ public class AppendBenchmarks
         _store = LogStoreFactory.Create(Store, _directory);
         KinesisPayloads p = KinesisPayloads.Get(BatchRecords, RecordSize);
         _batch = p.DataMemory;
-        _batches = Enumerable.Range(0, 4).Select(_ => p.DataMemory.ToArray()).ToArray();
+        _batches = [.. Enumerable.Range(0, 4).Select(_ => p.DataMemory.ToArray())];
         _log = _store.Open(LogIdFor(_generation));
     }
 

@@ -8,7 +8,7 @@ namespace Eddy.Core.Functions;
 /// <remarks>
 /// Threading: thread-safe; any number of concurrent invocations share one pooled connection handler. Ownership: the
 /// payload is read during the call only; the returned payload is the caller's. Cancellation: cancelling
-/// <paramref name="cancellationToken"/> aborts the HTTP call and throws <see cref="OperationCanceledException"/>; that is
+/// <c>cancellationToken</c> aborts the HTTP call and throws <see cref="OperationCanceledException"/>; that is
 /// the only exception an invocation throws for reasons other than a programming error — every other failure (unknown
 /// function, function error, timeout, connection refused, payload too large) is returned as a
 /// <see cref="FunctionFailure"/>, never thrown.

@@ -53,7 +53,49 @@ public interface IObjectStore
     /// that begin with <c>prefix</c>, rolled up at the first <c>delimiter</c> after the prefix into common
     /// prefixes, at most <c>maxKeys</c> entries (keys plus common prefixes). <c>NoSuchBucket</c>.</summary>
     Task<ObjectListing> ListObjectsAsync(string bucket, string? prefix, string? delimiter, string? startAfter, int maxKeys, CancellationToken cancellationToken);
+
+    // Multipart uploads. Parts are durable once UploadPart completes, kept apart from the bucket's objects (never
+    // listed), and gone once the upload completes or is aborted. A store without multipart keeps these defaults,
+    // which answer S3's NotImplemented (501).
+
+    /// <summary>Starts a multipart upload of <paramref name="key"/>; its upload id. <c>NoSuchBucket</c>.</summary>
+    Task<string> CreateMultipartUploadAsync(string bucket, string key, ObjectWrite write, CancellationToken cancellationToken) =>
+        throw ObjectStoreException.NotImplemented();
+
+    /// <summary>Stores part <paramref name="partNumber"/> (1–10000; <c>InvalidArgument</c> otherwise) of an upload,
+    /// replacing an earlier part of that number; completes once the part is durable. <c>NoSuchUpload</c>.</summary>
+    Task<PartInfo> UploadPartAsync(string bucket, string key, string uploadId, int partNumber, Stream content, CancellationToken cancellationToken) =>
+        throw ObjectStoreException.NotImplemented();
+
+    /// <summary>Assembles the listed parts (ascending part numbers, <c>InvalidPartOrder</c>; each uploaded with that
+    /// ETag, <c>InvalidPart</c>; each but the last at least 5 MiB, <c>EntityTooSmall</c>) into the object, which
+    /// replaces any object under the key as a put does (durable when this completes), and ends the upload. The
+    /// object's ETag is S3's multipart ETag: the hex MD5 of the parts' binary MD5s, then <c>-</c> and the part count.
+    /// <c>NoSuchUpload</c>.</summary>
+    Task<ObjectInfo> CompleteMultipartUploadAsync(string bucket, string key, string uploadId, IReadOnlyList<CompletedPart> parts, CancellationToken cancellationToken) =>
+        throw ObjectStoreException.NotImplemented();
+
+    /// <summary>Ends an upload and deletes its parts. <c>NoSuchUpload</c>.</summary>
+    Task AbortMultipartUploadAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) =>
+        throw ObjectStoreException.NotImplemented();
+
+    /// <summary>The parts of an upload, by part number. <c>NoSuchUpload</c>.</summary>
+    Task<IReadOnlyList<PartInfo>> ListPartsAsync(string bucket, string key, string uploadId, CancellationToken cancellationToken) =>
+        throw ObjectStoreException.NotImplemented();
+
+    /// <summary>The bucket's uploads in progress, by key then initiation time. <c>NoSuchBucket</c>.</summary>
+    Task<IReadOnlyList<UploadInfo>> ListMultipartUploadsAsync(string bucket, CancellationToken cancellationToken) =>
+        throw ObjectStoreException.NotImplemented();
 }
+
+/// <summary>A stored part of a multipart upload; <c>ETag</c> is the quoted hex MD5 of its bytes.</summary>
+public sealed record PartInfo(int PartNumber, long Size, string ETag, DateTimeOffset LastModified);
+
+/// <summary>A part as CompleteMultipartUpload names it.</summary>
+public sealed record CompletedPart(int PartNumber, string ETag);
+
+/// <summary>A multipart upload in progress.</summary>
+public sealed record UploadInfo(string Key, string UploadId, DateTimeOffset Initiated);
 
 /// <summary>A bucket and when it was made.</summary>
 public sealed record BucketInfo(string Name, DateTimeOffset CreationDate);
@@ -154,9 +196,31 @@ public sealed class ObjectStoreException(string code, string message, int status
     public static ObjectStoreException InvalidRange(long size) =>
         new("InvalidRange", "The requested range cannot be satisfied.", 416) { ActualObjectSize = size };
 
+    public static ObjectStoreException NotImplemented() =>
+        new("NotImplemented", "A header you provided implies functionality that is not implemented.", 501);
+
+    public static ObjectStoreException NoSuchUpload(string uploadId) =>
+        new("NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.", 404) { Resource = uploadId };
+
+    public static ObjectStoreException InvalidPart() =>
+        new("InvalidPart", "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.", 400);
+
+    public static ObjectStoreException InvalidPartOrder() =>
+        new("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", 400);
+
+    public static ObjectStoreException EntityTooSmall() =>
+        new("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", 400);
+
+    public static ObjectStoreException InvalidPartNumber() =>
+        new("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400);
+
     /// <summary>For <c>InvalidRange</c>: the object's size (S3's <c>ActualObjectSize</c>).</summary>
     public long? ActualObjectSize { get; init; }
 
     /// <summary>The bucket or key the error is about (S3 puts it in the error's <c>BucketName</c> / <c>Key</c>).</summary>
     public string? Resource { get; init; }
+
+    /// <summary>More elements S3 puts in the error body (name, text), e.g. the two hashes of
+    /// <c>XAmzContentSHA256Mismatch</c>, or null.</summary>
+    public IReadOnlyList<(string Name, string Value)>? Details { get; init; }
 }

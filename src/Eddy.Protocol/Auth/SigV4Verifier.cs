@@ -20,6 +20,13 @@ public sealed record SigV4Request(string Method, string Path, string? RawQuery, 
     /// <summary>The service the credential scope must name for this request (the service it is routed to, e.g.
     /// <c>firehose</c>); null: the verifier's <see cref="SigV4Verifier.Service"/>.</summary>
     public string? Service { get; init; }
+
+    /// <summary>S3's payload signing: the payload hash the signature covers, taken on trust from the client's
+    /// <c>x-amz-content-sha256</c> (a hex SHA-256, <c>UNSIGNED-PAYLOAD</c> or a <c>STREAMING-*</c> value) because the
+    /// body is streamed, not buffered; <see cref="Body"/> is then not hashed, and the caller checks the body against a
+    /// hex value as it streams it (and chunk signatures with <see cref="SigV4Result.Seed"/>). Null (every other
+    /// service): the SHA-256 of <see cref="Body"/>.</summary>
+    public string? PayloadHash { get; init; }
 }
 
 public enum SigV4Status
@@ -39,7 +46,22 @@ public enum SigV4Status
 public sealed record SigV4Result(SigV4Status Status, string? Message, SigV4Credential? Credential = null, string? Region = null, string? AccessKeyId = null)
 {
     public bool IsOk => Status == SigV4Status.Ok;
+
+    /// <summary>Refused because X-Amz-Date is too far from the server clock (an <see cref="SigV4Status.InvalidSignature"/>;
+    /// S3 calls it RequestTimeTooSkewed).</summary>
+    public bool ClockSkew { get; init; }
+
+    /// <summary>Refused because a presigned URL's X-Amz-Expires has passed (S3: AccessDenied, "Request has expired").</summary>
+    public bool PresignExpired { get; init; }
+
+    /// <summary>Of a verified request signed with <see cref="SigV4Request.PayloadHash"/>: what the chunk signatures of a
+    /// <c>STREAMING-AWS4-HMAC-SHA256-PAYLOAD</c> body chain from (<see cref="SigV4ChunkVerifier"/>).</summary>
+    public SigV4Seed? Seed { get; init; }
 }
+
+/// <summary>The seed of a signed streaming upload: the signing key, the request's date and scope, and the request's
+/// own signature (the first chunk's "previous signature").</summary>
+public sealed record SigV4Seed(byte[] SigningKey, string SignedDate, string Scope, string Signature);
 
 /// <summary>
 /// Verifies SigV4 requests, header-signed (<c>Authorization: AWS4-HMAC-SHA256 ...</c>) or query-signed (presigned URL),
@@ -91,13 +113,16 @@ public sealed class SigV4Verifier
         if (key is null) return Fail(SigV4Status.UnrecognizedClient, InvalidTokenMessage);
         if (parsed.Token is not null != key.SessionToken is not null || (parsed.Token is not null && !FixedTimeEquals(parsed.Token, key.SessionToken!)))
         {
-            return Fail(SigV4Status.UnrecognizedClient, InvalidTokenMessage);
+            return Fail(SigV4Status.UnrecognizedClient, InvalidTokenMessage) with { AccessKeyId = parsed.KeyId };
         }
 
         // AWS hashes the payload itself (only S3 takes X-Amz-Content-Sha256 on trust or accepts UNSIGNED-PAYLOAD), so a
         // declared hash that is not the body's cannot have produced a valid signature: the same answer, without the HMACs.
-        var payloadHash = SigV4.PayloadHash(request.Body.Span);
-        if (Header(request, "x-amz-content-sha256") is { } declared && declared != payloadHash) return Fail(SigV4Status.InvalidSignature, MismatchMessage);
+        var payloadHash = request.PayloadHash ?? SigV4.PayloadHash(request.Body.Span);
+        if (request.PayloadHash is null && Header(request, "x-amz-content-sha256") is { } declared && declared != payloadHash)
+        {
+            return Fail(SigV4Status.InvalidSignature, MismatchMessage);
+        }
 
         var names = parsed.SignedHeaders.Split(';');
         var headers = new (string, string)[names.Length];
@@ -109,11 +134,15 @@ public sealed class SigV4Verifier
         var query = parsed.Presigned ? SigV4.CanonicalQuery(request.RawQuery, "X-Amz-Signature") : SigV4.CanonicalQuery(request.RawQuery);
         var canonical = SigV4.CanonicalRequest(request.Method, request.Path, query, headers, parsed.SignedHeaders, payloadHash);
         var stringToSign = SigV4.StringToSign(parsed.SignedDate, parsed.Scope, canonical);
-        var expected = SigV4.SignatureBytes(SigningKey(key.SecretAccessKey, parsed.ScopeDate, parsed.Region, parsed.Service), stringToSign);
+        var signingKey = SigningKey(key.SecretAccessKey, parsed.ScopeDate, parsed.Region, parsed.Service);
+        var expected = SigV4.SignatureBytes(signingKey, stringToSign);
         if (!SignatureEquals(parsed.Signature, expected)) return Fail(SigV4Status.InvalidSignature, MismatchMessage);
 
         if (key.Expiration is { } expiration && expiration <= _clock.GetUtcNow()) return Fail(SigV4Status.ExpiredToken, ExpiredTokenMessage);
-        return new SigV4Result(SigV4Status.Ok, null, key, parsed.Region, parsed.KeyId);
+        return new SigV4Result(SigV4Status.Ok, null, key, parsed.Region, parsed.KeyId)
+        {
+            Seed = request.PayloadHash is null ? null : new SigV4Seed(signingKey, parsed.SignedDate, parsed.Scope, parsed.Signature.ToLowerInvariant()),
+        };
     }
 
     /// <summary>
@@ -207,18 +236,18 @@ public sealed class SigV4Verifier
         var now = _clock.GetUtcNow();
         if (date > now + MaxSkew)
         {
-            return Fail(SigV4Status.InvalidSignature, $"Signature not yet current: {amz} is still later than {SigV4.FormatAmzDate(now + MaxSkew)} ({SigV4.FormatAmzDate(now)} + {Minutes(MaxSkew)}.)");
+            return Fail(SigV4Status.InvalidSignature, $"Signature not yet current: {amz} is still later than {SigV4.FormatAmzDate(now + MaxSkew)} ({SigV4.FormatAmzDate(now)} + {Minutes(MaxSkew)}.)") with { ClockSkew = true };
         }
         if (expires is { } life)
         {
             if (date + TimeSpan.FromSeconds(life) < now)
             {
-                return Fail(SigV4Status.InvalidSignature, $"Signature expired: {amz} is now earlier than {SigV4.FormatAmzDate(now - TimeSpan.FromSeconds(life))} ({SigV4.FormatAmzDate(now)} - {life} sec.)");
+                return Fail(SigV4Status.InvalidSignature, $"Signature expired: {amz} is now earlier than {SigV4.FormatAmzDate(now - TimeSpan.FromSeconds(life))} ({SigV4.FormatAmzDate(now)} - {life} sec.)") with { PresignExpired = true };
             }
         }
         else if (date < now - MaxSkew)
         {
-            return Fail(SigV4Status.InvalidSignature, $"Signature expired: {amz} is now earlier than {SigV4.FormatAmzDate(now - MaxSkew)} ({SigV4.FormatAmzDate(now)} - {Minutes(MaxSkew)}.)");
+            return Fail(SigV4Status.InvalidSignature, $"Signature expired: {amz} is now earlier than {SigV4.FormatAmzDate(now - MaxSkew)} ({SigV4.FormatAmzDate(now)} - {Minutes(MaxSkew)}.)") with { ClockSkew = true };
         }
 
         if (!SignsHost(signedHeaders))

@@ -11,8 +11,8 @@ internal static class Crc32
 {
     private const uint Polynomial = 0xEDB88320u;
 
-    // Table[k * 256 + n]: the CRC register after feeding byte n followed by k zero bytes.
-    private static readonly uint[] Table = CreateTable();
+    // s_table[k * 256 + n]: the CRC register after feeding byte n followed by k zero bytes.
+    private static readonly uint[] s_table = CreateTable();
 
     /// <summary>The CRC of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
@@ -23,7 +23,7 @@ internal static class Crc32
     /// </summary>
     public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
-        uint[] t = Table;
+        uint[] t = s_table;
         uint c = ~crc;
         while (data.Length >= 8)
         {

@@ -20,7 +20,7 @@ public static class EventStreamReader
     /// <summary>Largest payload accepted (24 MiB, aws-c-event-stream's message limit).</summary>
     public const int MaxPayloadLength = 24 * 1024 * 1024;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
     /// Decodes one complete message from the start of <paramref name="buffer"/>; returns false if more bytes are
@@ -195,30 +195,30 @@ public static class EventStreamReader
                     p += 8;
                     break;
                 case EventHeaderType.ByteArray or EventHeaderType.String:
-                {
-                    Need(span, p, 2, name);
-                    int length = BinaryPrimitives.ReadUInt16BigEndian(span[p..]);
-                    p += 2;
-                    Need(span, p, length, name);
-                    ReadOnlySpan<byte> bytes = span.Slice(p, length);
-                    value = type == EventHeaderType.String ? Utf8(bytes, name) : bytes.ToArray();
-                    p += length;
-                    break;
-                }
-
-                case EventHeaderType.Timestamp:
-                {
-                    Need(span, p, 8, name);
-                    long millis = BinaryPrimitives.ReadInt64BigEndian(span[p..]);
-                    p += 8;
-                    if (millis < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || millis > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
                     {
-                        throw new EventStreamFormatException($"event-stream header '{name}': timestamp {millis} ms is out of range");
+                        Need(span, p, 2, name);
+                        int length = BinaryPrimitives.ReadUInt16BigEndian(span[p..]);
+                        p += 2;
+                        Need(span, p, length, name);
+                        ReadOnlySpan<byte> bytes = span.Slice(p, length);
+                        value = type == EventHeaderType.String ? Utf8(bytes, name) : bytes.ToArray();
+                        p += length;
+                        break;
                     }
 
-                    value = DateTimeOffset.FromUnixTimeMilliseconds(millis);
-                    break;
-                }
+                case EventHeaderType.Timestamp:
+                    {
+                        Need(span, p, 8, name);
+                        long millis = BinaryPrimitives.ReadInt64BigEndian(span[p..]);
+                        p += 8;
+                        if (millis < DateTimeOffset.MinValue.ToUnixTimeMilliseconds() || millis > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+                        {
+                            throw new EventStreamFormatException($"event-stream header '{name}': timestamp {millis} ms is out of range");
+                        }
+
+                        value = DateTimeOffset.FromUnixTimeMilliseconds(millis);
+                        break;
+                    }
 
                 case EventHeaderType.Uuid:
                     Need(span, p, 16, name);
@@ -251,7 +251,7 @@ public static class EventStreamReader
     {
         try
         {
-            return StrictUtf8.GetString(bytes);
+            return s_strictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException)
         {

@@ -90,7 +90,7 @@ public static class EventStreamWriter
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(headers);
-        KeyValuePair<string, object>[] list = headers.ToArray();
+        KeyValuePair<string, object>[] list = [.. headers];
         var names = new HashSet<string>(StringComparer.Ordinal);
         int headersLength = 0;
         foreach ((string name, object value) in list)

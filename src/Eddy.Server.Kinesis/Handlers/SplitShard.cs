@@ -1,5 +1,3 @@
-using Eddy.Core;
-
 namespace Eddy.Server.Kinesis.Handlers;
 
 internal static class SplitShard

@@ -42,6 +42,11 @@ public sealed class AuthFilter : IRequestFilter
     public static AccessKey? Caller(RequestInfo request) =>
         request?.Items.TryGetValue(typeof(AccessKey), out var key) == true ? key as AccessKey : null;
 
+    /// <summary>Of a request with a <see cref="RequestInfo.StreamedBody"/> that passed this filter: what its chunk
+    /// signatures chain from (for a <c>STREAMING-AWS4-HMAC-SHA256-PAYLOAD</c> body), or null.</summary>
+    public static SigV4Seed? Seed(RequestInfo request) =>
+        request?.Items.TryGetValue(typeof(SigV4Seed), out var seed) == true ? seed as SigV4Seed : null;
+
     public ValueTask OnRequestAsync(RequestInfo request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -54,7 +59,12 @@ public sealed class AuthFilter : IRequestFilter
     private AccessKey Authenticate(RequestInfo request)
     {
         var result = _verifier.Verify(SigV4Http.RequestOf(request));
-        return result.IsOk ? _credentials.Find(result.Credential!.AccessKeyId)! : throw SigV4Http.Refusal(result, request);
+        if (!result.IsOk)
+        {
+            throw SigV4Http.Refusal(result, request, keyKnown: result.AccessKeyId is { } id && _credentials.Find(id) is not null);
+        }
+        if (result.Seed is { } seed) request.Items[typeof(SigV4Seed)] = seed;
+        return _credentials.Find(result.Credential!.AccessKeyId)!;
     }
 
     /// <summary>The ARN an action is authorized against: the consumer for consumer actions (when named by ARN), the
@@ -63,6 +73,7 @@ public sealed class AuthFilter : IRequestFilter
     public string ResourceOf(RequestInfo request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Resource is { } named) return named;
         var account = $"arn:aws:{request.Service}:{_engine.Region}:{_engine.Account}:";
         if (request.Service != KinesisTarget.SigningName) return account + "*";
         switch (request.Action)
@@ -143,6 +154,6 @@ public sealed class AuthFilter : IRequestFilter
         return null;
     }
 
-    private static KinesisException Denied(AccessKey key, string action, string resource, string why) =>
-        new(ErrorCode.AccessDeniedException, $"User: {key.Principal} is not authorized to perform: {action} on resource: {resource} {why}");
+    private static AuthException Denied(AccessKey key, string action, string resource, string why) =>
+        new(AuthFailure.Denied, ErrorCode.AccessDeniedException, $"User: {key.Principal} is not authorized to perform: {action} on resource: {resource} {why}", presigned: false);
 }

@@ -26,15 +26,25 @@ public sealed partial class FaultAdminEndpoint(FaultInjector faults, ILogger<Fau
         var path = request.Path.Value!.TrimEnd('/');
         if (path == Collection)
         {
-            if (HttpMethods.IsGet(request.Method)) await WriteRulesAsync(context.Response).ConfigureAwait(false);
-            else if (HttpMethods.IsPost(request.Method)) await AddAsync(context).ConfigureAwait(false);
+            if (HttpMethods.IsGet(request.Method))
+            {
+                await WriteRulesAsync(context.Response).ConfigureAwait(false);
+            }
+            else if (HttpMethods.IsPost(request.Method))
+            {
+                await AddAsync(context).ConfigureAwait(false);
+            }
             else if (HttpMethods.IsDelete(request.Method))
             {
                 var removed = faults.Clear();
                 LogCleared(logger, removed);
                 await WriteJsonAsync(context.Response, 200, w => w.WriteNumber("removed", removed)).ConfigureAwait(false);
             }
-            else await MethodNotAllowedAsync(context.Response, "GET, POST, DELETE").ConfigureAwait(false);
+            else
+            {
+                await MethodNotAllowedAsync(context.Response, "GET, POST, DELETE").ConfigureAwait(false);
+            }
+
             return;
         }
         if (path.StartsWith(Collection + "/", StringComparison.Ordinal) && path.IndexOf('/', Collection.Length + 1) < 0)
@@ -53,9 +63,16 @@ public sealed partial class FaultAdminEndpoint(FaultInjector faults, ILogger<Fau
                     LogRemoved(logger, id);
                     context.Response.StatusCode = 204;
                 }
-                else await WriteMessageAsync(context.Response, 404, $"No fault rule {id}.").ConfigureAwait(false);
+                else
+                {
+                    await WriteMessageAsync(context.Response, 404, $"No fault rule {id}.").ConfigureAwait(false);
+                }
             }
-            else await MethodNotAllowedAsync(context.Response, "GET, DELETE").ConfigureAwait(false);
+            else
+            {
+                await MethodNotAllowedAsync(context.Response, "GET, DELETE").ConfigureAwait(false);
+            }
+
             return;
         }
         await WriteMessageAsync(context.Response, 404, $"Unknown admin resource {path}. See {Collection}.").ConfigureAwait(false);

@@ -59,7 +59,7 @@ public sealed partial class FaultFilter(FaultInjector faults, string account, IL
             case ErrorCode.ResourceInUseException:
                 return $"Stream {s} under account {acct} not ACTIVE, instead in state UPDATING";
             case ErrorCode.ExpiredIteratorException:
-                var now = DateTimeOffset.UtcNow;
+                var now = faults.Time.GetUtcNow();
                 return $"Iterator expired. The iterator was created at time {JavaDate(now.AddMinutes(-6))} while right now it is {JavaDate(now)} " +
                        "which is further in the future than the tolerated delay of 300000 milliseconds.";
             case ErrorCode.ServiceUnavailable:

@@ -16,6 +16,9 @@ public readonly record struct FaultOutcome(int LatencyMs, ErrorCode? Error, Faul
 public sealed class FaultInjector(TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>The clock rules start and expire on; also the "now" of the messages injected faults carry.</summary>
+    public TimeProvider Time => _time;
     private readonly Lock _gate = new();
     private FaultRule[] _rules = [];
     private int _nextId;
@@ -100,7 +103,7 @@ public sealed class FaultInjector(TimeProvider? time = null)
         lock (_gate)
         {
             if (!_rules.Any(r => r.IsExpired(now) || r.IsExhausted)) return;
-            Volatile.Write(ref _rules, _rules.Where(r => !r.IsExpired(now) && !r.IsExhausted).ToArray());
+            Volatile.Write(ref _rules, [.. _rules.Where(r => !r.IsExpired(now) && !r.IsExhausted)]);
         }
     }
 }

@@ -153,7 +153,7 @@ internal sealed class Http1Framing
                 _lineLength += part.Length;
                 if (lf < 0)
                 {
-                    i = span.Length;
+                    _ = span.Length;
                     break;
                 }
 

@@ -70,7 +70,7 @@ public sealed class KeyStore
 
     public string? FilePath => _directory is null ? null : Path.Combine(_directory, FileName);
 
-    public IReadOnlyCollection<MasterKey> Keys => _snapshot.ById.Values.OrderBy(k => k.CreatedMs).ThenBy(k => k.Id).ToList();
+    public IReadOnlyCollection<MasterKey> Keys => [.. _snapshot.ById.Values.OrderBy(k => k.CreatedMs).ThenBy(k => k.Id)];
 
     /// <summary>Alias name (<c>alias/...</c>) → key id.</summary>
     public IReadOnlyDictionary<string, string> Aliases => _snapshot.Aliases;

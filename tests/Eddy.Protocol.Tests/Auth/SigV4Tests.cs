@@ -1,5 +1,6 @@
 using System.Text;
 using Eddy.Protocol.Auth;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Protocol.Tests.Auth;
 
@@ -128,7 +129,7 @@ public sealed class SigV4Tests
     [Fact]
     public void UnknownKeyIsUnrecognized()
     {
-        var result = new SigV4Verifier(_ => null, TimeSpan.FromMinutes(5), clock: new FixedClock(s_requestTime)).Verify(KinesisRequest());
+        var result = new SigV4Verifier(_ => null, TimeSpan.FromMinutes(5), clock: new FakeTimeProvider(s_requestTime)).Verify(KinesisRequest());
         Assert.Equal(SigV4Status.UnrecognizedClient, result.Status);
         Assert.Equal("The security token included in the request is invalid.", result.Message);
     }
@@ -178,7 +179,7 @@ public sealed class SigV4Tests
 
     [Fact]
     public void ClockSkewIsConfigurable() =>
-        Assert.True(new SigV4Verifier(Lookup(Secret), TimeSpan.FromMinutes(15), clock: new FixedClock(s_requestTime.AddMinutes(14))).Verify(KinesisRequest()).IsOk);
+        Assert.True(new SigV4Verifier(Lookup(Secret), TimeSpan.FromMinutes(15), clock: new FakeTimeProvider(s_requestTime.AddMinutes(14))).Verify(KinesisRequest()).IsOk);
 
     [Fact]
     public void ScopeDateMustMatch()
@@ -339,7 +340,7 @@ public sealed class SigV4Tests
                 "SignedHeaders=:authority;amz-sdk-invocation-id;amz-sdk-request;content-length;content-type;x-amz-content-sha256;x-amz-date;x-amz-target;x-amz-user-agent, " +
                 "Signature=ac85e0ec80a584cc561a43bae3540588c63baed65eaf638f618ccbebf5ce7020",
         };
-        var verifier = new SigV4Verifier(id => id == "test" ? new SigV4Credential(id, "test") : null, TimeSpan.FromMinutes(5), clock: new FixedClock(new DateTimeOffset(2026, 12, 4, 16, 54, 35, TimeSpan.Zero)));
+        var verifier = new SigV4Verifier(id => id == "test" ? new SigV4Credential(id, "test") : null, TimeSpan.FromMinutes(5), clock: new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 16, 54, 35, TimeSpan.Zero)));
         var result = verifier.Verify(Request("POST", headers, "{}"));
         Assert.True(result.IsOk, result.Message);
         Assert.Equal(SigV4Status.InvalidSignature, verifier.Verify(Request("POST", headers, "{ }")).Status);
@@ -386,7 +387,7 @@ public sealed class SigV4Tests
     }
 
     private static SigV4Verifier Verifier(SigV4Credential? credential = null, string secret = Secret, string service = "kinesis", DateTimeOffset? now = null) =>
-        new(credential is null ? Lookup(secret) : id => id == credential.AccessKeyId ? credential : null, TimeSpan.FromMinutes(5), service, new FixedClock(now ?? s_requestTime));
+        new(credential is null ? Lookup(secret) : id => id == credential.AccessKeyId ? credential : null, TimeSpan.FromMinutes(5), service, new FakeTimeProvider(now ?? s_requestTime));
 
     private static Func<string, SigV4Credential?> Lookup(string secret) => id => id == "AKIDEXAMPLE" ? new SigV4Credential(id, secret) : null;
 
@@ -403,9 +404,4 @@ public sealed class SigV4Tests
 
     private static SigV4Request Request(string method, Dictionary<string, string> headers, string body, string? query = null) =>
         new(method, "/", query, name => headers.TryGetValue(name, out var v) ? [v] : null, Encoding.UTF8.GetBytes(body));
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }

@@ -179,11 +179,11 @@ public sealed class CborFuzzTests
     [Fact]
     public void HugeBignumsClamp()
     {
-        var big = Cat([0xC2, 0x58, 0x80], Enumerable.Repeat((byte)0xFF, 128).ToArray());
+        var big = Cat([0xC2, 0x58, 0x80], [.. Enumerable.Repeat((byte)0xFF, 128)]);
         Assert.Equal("""{"x":1e999}""", ToJson(IMap(T("x"), big)));
         big[0] = 0xC3;
         Assert.Equal("""{"x":-1e999}""", ToJson(IMap(T("x"), big)));
-        var largest = Cat([0xC2, 0x58, 0x40], Enumerable.Repeat((byte)0xFF, 64).ToArray());
+        var largest = Cat([0xC2, 0x58, 0x40], [.. Enumerable.Repeat((byte)0xFF, 64)]);
         var json = ToJson(IMap(T("x"), largest), null);
         Assert.Equal(System.Numerics.BigInteger.Pow(2, 512) - 1, System.Numerics.BigInteger.Parse(json[5..^1], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains("\"Timestamp\":" + ((System.Numerics.BigInteger.Pow(2, 512) - 1) / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".095", ToJson(IMap(T("Timestamp"), largest), Input("GetShardIterator")), StringComparison.Ordinal);

@@ -364,8 +364,8 @@ public sealed class CborToJsonTests
 
     // ------------------------------------------------------------------ malformed input
 
-    public static TheoryData<string> MalformedBodies() => new()
-    {
+    public static TheoryData<string> MalformedBodies() =>
+    [
         "",                                     // empty
         "a0 00",                                // trailing bytes
         "a0 a0",
@@ -411,7 +411,7 @@ public sealed class CborToJsonTests
         "a1 61 61 c1 ff",
         "a1 61 61 5f 41 61",                    // unterminated chunks
         "a1 61 61 5f 5f ff ff",
-    };
+    ];
 
     [Theory]
     [MemberData(nameof(MalformedBodies))]
@@ -425,22 +425,22 @@ public sealed class CborToJsonTests
     public void NestingIsLimitedTo64Levels()
     {
         // 64 levels (the top-level map is the first) are accepted and parse as JSON with default options.
-        var ok = Cat([0xA1, 0x61, 0x61], Enumerable.Repeat((byte)0x81, 63).ToArray(), [0x01]);
+        var ok = Cat([0xA1, 0x61, 0x61], [.. Enumerable.Repeat((byte)0x81, 63)], [0x01]);
         using (var doc = JsonDocument.Parse(ToJson(ok)))
         {
             Assert.Equal(JsonValueKind.Object, doc.RootElement.ValueKind);
         }
 
-        var deep = Cat([0xA1, 0x61, 0x61], Enumerable.Repeat((byte)0x81, 64).ToArray(), [0x01]);
+        var deep = Cat([0xA1, 0x61, 0x61], [.. Enumerable.Repeat((byte)0x81, 64)], [0x01]);
         Assert.Contains("deeper than 64", Assert.Throws<CborException>(() => ToJson(deep)).Message);
-        var veryDeep = Cat([0xA1, 0x61, 0x61], Enumerable.Repeat((byte)0x9F, 1_000_000).ToArray());
+        var veryDeep = Cat([0xA1, 0x61, 0x61], [.. Enumerable.Repeat((byte)0x9F, 1_000_000)]);
         Assert.Throws<CborException>(() => ToJson(veryDeep));
     }
 
     [Fact]
     public void LongTagChainsAreLinear()
     {
-        var body = Cat([0xA2, 0x61, 0x61], Enumerable.Repeat((byte)0xC1, 1_000_000).ToArray(), [0x01, 0x61, 0x62], Enumerable.Repeat((byte)0xC1, 1_000_000).ToArray(), [0xF6]);
+        var body = Cat([0xA2, 0x61, 0x61], [.. Enumerable.Repeat((byte)0xC1, 1_000_000)], [0x01, 0x61, 0x62], [.. Enumerable.Repeat((byte)0xC1, 1_000_000)], [0xF6]);
         Assert.Equal("""{"a":1}""", ToJson(body));
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using Eddy.Protocol.EventStream;
 using static Eddy.Protocol.Tests.EventStream.EventStreamTestData;
 

@@ -3,24 +3,15 @@
 Usage: s3.py ENDPOINT BUCKET_PREFIX. *.localhost is mapped to 127.0.0.1 in this process (the machine's resolver may
 not know it). Prints the summary line the test reads at the end; any failed check raises.
 """
-import socket
 import sys
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+import localhost_resolver  # noqa: F401  (bucket.localhost → 127.0.0.1)
+
 endpoint, prefix = sys.argv[1], sys.argv[2]
-_real = socket.getaddrinfo
-
-
-def _local(host, *args, **kwargs):
-    if isinstance(host, str) and host.endswith(".localhost"):
-        host = "127.0.0.1"
-    return _real(host, *args, **kwargs)
-
-
-socket.getaddrinfo = _local
 
 
 def client(style, url):
