@@ -94,7 +94,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             }
             await LoopAsync(delivered).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested || Draining)
         {
         }
         catch (ObjectDisposedException)
