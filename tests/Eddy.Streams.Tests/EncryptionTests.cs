@@ -161,4 +161,60 @@ public class EncryptionTests
         using (var stranger = new RecordCipher.Opener(new KeyStore(null, "us-east-1", "000000000000"), 7, 3))
             Assert.Equal(ErrorCode.KMSAccessDeniedException, Assert.Throws<KinesisException>(() => RecordPayload.TryOpen(payload, plain, stranger, out _, out _)).Code);
     }
+
+    [Fact]
+    public void A_change_while_another_process_holds_the_lock_file_fails_at_once_and_changes_nothing()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "eddy-keys-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var store = new KeyStore(directory, "us-east-1", "000000000000");
+            store.Create("alias/first");
+
+            // What another process (eddy keys create, or a server making alias/aws/kinesis) holds while it writes.
+            using (new FileStream(Path.Combine(directory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            {
+                var busy = Assert.Throws<KeyStoreBusyException>(() => store.Create("alias/second"));
+                Assert.Contains(directory, busy.Message, StringComparison.Ordinal);
+                var managed = Assert.Throws<KinesisException>(() => store.Resolve("alias/aws/kinesis"));
+                Assert.Equal(ErrorCode.KMSThrottlingException, managed.Code);
+                Assert.Equal(busy.Message, managed.Message);
+            }
+
+            Assert.Equal(["alias/first"], new KeyStore(directory, "us-east-1", "000000000000").Aliases.Keys);
+            store.Create("alias/second");
+            store.Resolve("alias/aws/kinesis");
+            Assert.Equal(["alias/aws/kinesis", "alias/first", "alias/second"], new KeyStore(directory, "us-east-1", "000000000000").Aliases.Keys.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_creates_through_two_instances_on_one_directory_all_succeed_with_distinct_handles()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "eddy-keys-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Two threads of their own (not the pool, which may run them one after the other), started together.
+            KeyStore[] stores = [new(directory, "us-east-1", "000000000000"), new(directory, "us-east-1", "000000000000")];
+            using var start = new Barrier(stores.Length);
+            var created = await Task.WhenAll(stores.Select((store, s) => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                return Enumerable.Range(0, 20).Select(i => store.Create($"alias/k{s}-{i}")).ToList();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+
+            var reopened = new KeyStore(directory, "us-east-1", "000000000000");
+            Assert.Equal(created.SelectMany(c => c).Select(k => k.Id).Order(StringComparer.Ordinal), reopened.Keys.Select(k => k.Id).Order(StringComparer.Ordinal));
+            Assert.Equal(40, reopened.Keys.Select(k => k.Handle).Distinct().Count());
+            Assert.Equal(40, reopened.Aliases.Count);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

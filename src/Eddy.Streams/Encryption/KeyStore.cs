@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -33,9 +34,13 @@ public sealed class MasterKey
 /// (docs/formats/key-store.md), or in memory when there is no data directory.
 /// </summary>
 /// <remarks>
-/// Threading: all members are thread-safe (one lock; lookups by handle read an immutable snapshot). Changes are written
-/// with write-temp-fsync-rename under an exclusive lock file, so the CLI (<c>eddy keys</c>) and a running server can
-/// both change the file; a lookup that misses reloads the file when it changed on disk.
+/// Threading: all members are thread-safe (lookups by handle read an immutable snapshot; the rest runs under one lock,
+/// shared by every instance on the same directory in the process, so callers in one process take turns and never meet
+/// on the lock file). Changes are written with write-temp-fsync-rename under an exclusive lock file, so the CLI
+/// (<c>eddy keys</c>) and a running server can both change the file; a lookup that misses reloads the file when it
+/// changed on disk. Nothing waits for another process: a change while another process holds the lock file (it does so
+/// for one write and fsync) fails at once with <see cref="KeyStoreBusyException"/> and changes nothing; the server
+/// answers it as <c>KMSThrottlingException</c>, <c>eddy keys create</c> as an error to retry.
 /// </remarks>
 public sealed class KeyStore
 {
@@ -47,7 +52,11 @@ public sealed class KeyStore
     private readonly string _region;
     private readonly string _account;
     private readonly Func<long> _nowMs;
-    private readonly Lock _lock = new();
+    // One lock per key store directory (full path) in the process: two instances on one directory take turns on it
+    // instead of contending for the lock file, which only another process can then hold.
+    private static readonly ConcurrentDictionary<string, Lock> s_directoryLocks = new(StringComparer.Ordinal);
+
+    private readonly Lock _lock;
     private Snapshot _snapshot = Snapshot.Empty;
     private DateTime _loadedWriteTime;
 
@@ -61,6 +70,7 @@ public sealed class KeyStore
     public KeyStore(string? directory, string region, string account, TimeProvider? time = null)
     {
         _directory = directory;
+        _lock = directory is null ? new Lock() : s_directoryLocks.GetOrAdd(Path.GetFullPath(directory), _ => new Lock());
         _region = region;
         _account = account;
         var clock = time ?? TimeProvider.System;
@@ -94,7 +104,8 @@ public sealed class KeyStore
     /// Resolves a StartStreamEncryption KeyId (key ARN, alias ARN, key GUID, <c>alias/NAME</c>, <c>alias/aws/kinesis</c>)
     /// to an enabled key, creating the Kinesis-managed key on first use of <c>alias/aws/kinesis</c>.
     /// </summary>
-    /// <exception cref="KinesisException">KMSNotFoundException (unknown or malformed id), KMSDisabledException.</exception>
+    /// <exception cref="KinesisException">KMSNotFoundException (unknown or malformed id), KMSDisabledException,
+    /// KMSThrottlingException (the managed key is to be created while another process is changing the store).</exception>
     public MasterKey Resolve(string keyId)
     {
         lock (_lock)
@@ -106,7 +117,16 @@ public sealed class KeyStore
                 key = TryResolve(keyId, out error);
             }
             if (key is null && IsManagedAlias(keyId))
-                key = CreateLocked(ManagedAlias, "Default key that protects my Kinesis data when no other key is defined");
+            {
+                try
+                {
+                    key = CreateLocked(ManagedAlias, "Default key that protects my Kinesis data when no other key is defined");
+                }
+                catch (KeyStoreBusyException e)
+                {
+                    throw new KinesisException(ErrorCode.KMSThrottlingException, e.Message);
+                }
+            }
             if (key is null) throw new KinesisException(ErrorCode.KMSNotFoundException, error);
             if (!key.Enabled) throw new KinesisException(ErrorCode.KMSDisabledException, $"{key.Arn} is disabled.");
             return key;
@@ -114,6 +134,7 @@ public sealed class KeyStore
     }
 
     /// <summary>Creates a new 256-bit master key, optionally under an alias (<c>alias/NAME</c> or <c>NAME</c>).</summary>
+    /// <exception cref="KeyStoreBusyException">Another process is changing the store; nothing was changed, try again.</exception>
     public MasterKey Create(string? alias, string? description = null)
     {
         lock (_lock) return CreateLocked(alias, description);
@@ -158,7 +179,10 @@ public sealed class KeyStore
     private MasterKey CreateLocked(string? alias, string? description)
     {
         using var fileLock = _directory is null ? null : OpenLock();
-        Reload(force: false);
+
+        // Always read the file under the lock: its write time alone can miss a change (two writes within one tick of
+        // the file system's clock), and a change made on a stale copy would drop the other writer's key.
+        Reload(force: true);
         if (alias is not null && !alias.StartsWith("alias/", StringComparison.Ordinal)) alias = "alias/" + alias;
         if (alias is not null && (alias.Length <= "alias/".Length || alias.Length > 256 || !alias.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '_' or '-')))
             throw new ArgumentException($"Alias {alias} is not valid: 1-250 characters of a-z, A-Z, 0-9, '/', '_' and '-' after 'alias/'.", nameof(alias));
@@ -245,15 +269,28 @@ public sealed class KeyStore
         _loadedWriteTime = File.GetLastWriteTimeUtc(path);
     }
 
-    /// <summary>An exclusive lock file next to the store, so two processes never interleave read-modify-write.</summary>
+    /// <summary>An exclusive lock file next to the store (flock on Unix, a sharing-mode lock on Windows), so two processes
+    /// never interleave read-modify-write. Taken under <see cref="_lock"/>, so only another process can be holding it:
+    /// then this fails at once (the holder is in the middle of one write, a retry a moment later succeeds).</summary>
     private FileStream OpenLock()
     {
         Directory.CreateDirectory(_directory!);
         var path = Path.Combine(_directory!, ".lock");
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-            catch (IOException) when (attempt < 100) { Thread.Sleep(20); }
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && File.Exists(path))
+        {
+            throw new KeyStoreBusyException(_directory!, e);
         }
     }
+}
+
+/// <summary>Another process (a server creating <c>alias/aws/kinesis</c>, or an <c>eddy keys create</c>) holds the key
+/// store's lock file while it writes the store: the change was not made, and a retry a moment later succeeds.</summary>
+public sealed class KeyStoreBusyException(string directory, Exception inner)
+    : IOException($"The key store in {directory} is being changed by another process (eddy keys create, or a server creating alias/aws/kinesis); nothing was changed, try again.", inner)
+{
+    public string Directory { get; } = directory;
 }
