@@ -234,10 +234,11 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
                 return false;
             }
         }
-        if (failed.Count > 0)
+        // One error object per error output type (processing-failed, partitioning-failed), its key derived from the flush.
+        foreach (var group in failed.GroupBy(f => f.ErrorOutputType, StringComparer.Ordinal))
         {
-            var errorKey = ObjectKeys.ErrorKey(s3.Prefix, s3.ErrorOutputPrefix, "processing-failed", record.Name, record.VersionId, oldest, identity);
-            if (!await PutWithRetriesAsync(s3.Bucket, errorKey, ErrorRecords(failed)).ConfigureAwait(false))
+            var errorKey = ObjectKeys.ErrorKey(s3.Prefix, s3.ErrorOutputPrefix, group.Key, record.Name, record.VersionId, oldest, identity);
+            if (!await PutWithRetriesAsync(s3.Bucket, errorKey, ErrorRecords([.. group])).ConfigureAwait(false))
             {
                 return false;
             }
@@ -324,6 +325,12 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
         using var output = new MemoryStream();
         foreach (var f in failed)
         {
+            if (f.Document is { } document)
+            {
+                output.Write(document.Span);
+                output.Write("\n"u8);
+                continue;
+            }
             using (var w = new Utf8JsonWriter(output))
             {
                 w.WriteStartObject();

@@ -144,6 +144,8 @@ internal static class ServeCommand
                 Account = parse.GetValue(account)!,
                 StartupFunctions = bindings,
             });
+            // A delivery stream's ProcessingConfiguration runs through the functions (Firehose picks the processor up).
+            streamsBuilder.Services.AddEddyFirehoseProcessing();
             // The bucket store (<data-dir>/s3): S3's API serves it, Firehose delivers into the same instance (DI: IObjectStore).
             IObjectStore objects = memory ? new MemoryObjectStore() : FileObjectStore.Open(Path.Combine(directory, "s3"));
             // Firehose in the same host, after Data Streams (a Kinesis-sourced delivery stream reads its shards), on the

@@ -28,11 +28,20 @@ public sealed record ProcessingContext(string DeliveryStreamName, string Deliver
 /// <summary>A buffered record: its opaque id, arrival time (Unix ms) and bytes.</summary>
 public sealed record FirehoseRecord(string RecordId, long ArrivalMs, ReadOnlyMemory<byte> Data);
 
-/// <summary>A record as the processor left it, with the partition keys it extracted (null: none).</summary>
+/// <summary>A record as the processor left it, with the partition keys it extracted (null: none), named as the prefix
+/// expression names them: <c>partitionKeyFromQuery:KEY</c>, <c>partitionKeyFromLambda:KEY</c>.</summary>
 public sealed record ProcessedRecord(string RecordId, long ArrivalMs, ReadOnlyMemory<byte> Data, IReadOnlyDictionary<string, string>? PartitionKeys = null);
 
 /// <summary>A record the processor failed, with AWS's error code and message (e.g. <c>Lambda.FunctionError</c>).</summary>
-public sealed record FailedRecord(FirehoseRecord Record, string ErrorCode, string ErrorMessage);
+/// <param name="ErrorOutputType">The value of <c>!{firehose:error-output-type}</c>: the error output the record goes to.</param>
+/// <param name="Document">The record's JSON line as the processor wrote it (AWS's fields, e.g. <c>lambdaArn</c>); null:
+/// the engine writes one from the other fields.</param>
+public sealed record FailedRecord(FirehoseRecord Record, string ErrorCode, string ErrorMessage, string ErrorOutputType = FailedRecord.ProcessingFailed,
+    ReadOnlyMemory<byte>? Document = null)
+{
+    /// <summary>The error output type of records the processing step failed.</summary>
+    public const string ProcessingFailed = "processing-failed";
+}
 
 /// <summary>The outcome of one call: records to deliver (dropped ones absent), records to the error output.</summary>
 public sealed record ProcessingResult(IReadOnlyList<ProcessedRecord> Delivered, IReadOnlyList<FailedRecord> Failed);

@@ -1,5 +1,7 @@
 using Eddy.Catalog;
+using Eddy.Core.Firehose;
 using Eddy.Core.Functions;
+using Eddy.Functions.Firehose;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -24,6 +26,17 @@ public static class FunctionsServiceCollectionExtensions
         services.AddSingleton(sp => new FunctionInvoker(sp.GetRequiredService<IFunctionMap>(), options));
         services.AddSingleton<IFunctionInvoker>(sp => sp.GetRequiredService<FunctionInvoker>());
         services.AddHostedService<FunctionMapStartup>();
+        return services;
+    }
+
+    /// <summary>Registers <see cref="FunctionsFirehoseProcessor"/> as the Firehose engine's <see cref="IFirehoseProcessor"/>
+    /// (a delivery stream's <c>ProcessingConfiguration</c> runs, its Lambda processors through the registered
+    /// <see cref="IFunctionInvoker"/>); call it with <see cref="AddEddyFunctions"/>.</summary>
+    public static IServiceCollection AddEddyFirehoseProcessing(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<IFirehoseProcessor>(sp => new FunctionsFirehoseProcessor(sp.GetRequiredService<IFunctionInvoker>(),
+            sp.GetRequiredService<FunctionsOptions>().Time));
         return services;
     }
 }
