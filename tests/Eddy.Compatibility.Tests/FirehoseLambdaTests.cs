@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 using Eddy.Testing;
 using Xunit.Abstractions;
 
@@ -59,19 +57,9 @@ public sealed class FirehoseLambdaTests(ITestOutputHelper output)
                     return;
                 }
                 Interlocked.Increment(ref _invocations);
-                using var request = await JsonDocument.ParseAsync(context.Request.InputStream);
-                var records = request.RootElement.GetProperty("records").EnumerateArray().Select(r =>
-                {
-                    var id = r.GetProperty("recordId").GetString()!;
-                    var text = Encoding.UTF8.GetString(r.GetProperty("data").GetBytesFromBase64());
-                    return text.TrimEnd() switch
-                    {
-                        "drop" => (object)new { recordId = id, result = "Dropped" },
-                        "fail" => new { recordId = id, result = "ProcessingFailed", data = r.GetProperty("data").GetString() },
-                        _ => new { recordId = id, result = "Ok", data = Convert.ToBase64String(Encoding.UTF8.GetBytes(text.ToUpperInvariant())) },
-                    };
-                }).ToList();
-                var body = JsonSerializer.SerializeToUtf8Bytes(new { records });
+                using var buffer = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(buffer);
+                var body = FirehoseTransforms.UppercaseDropFail(buffer.ToArray());
                 context.Response.ContentType = "application/json";
                 context.Response.ContentLength64 = body.Length;
                 await context.Response.OutputStream.WriteAsync(body);

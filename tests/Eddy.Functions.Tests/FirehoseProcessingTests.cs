@@ -6,6 +6,7 @@ using Eddy.Firehose;
 using Eddy.Functions.Firehose;
 using Eddy.Objects;
 using Eddy.Storage;
+using Eddy.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
@@ -58,20 +59,8 @@ public sealed class FirehoseProcessingTests : IAsyncLifetime
     /// <summary>Answers Firehose's event: "drop" → Dropped, "fail" → ProcessingFailed, anything else uppercased.</summary>
     private static async Task Transform(HttpContext context, byte[] body)
     {
-        using var request = JsonDocument.Parse(body);
-        var records = request.RootElement.GetProperty("records").EnumerateArray().Select(r =>
-        {
-            var id = r.GetProperty("recordId").GetString()!;
-            var text = Encoding.UTF8.GetString(r.GetProperty("data").GetBytesFromBase64());
-            return text.TrimEnd() switch
-            {
-                "drop" => (object)new { recordId = id, result = "Dropped" },
-                "fail" => new { recordId = id, result = "ProcessingFailed", data = r.GetProperty("data").GetString() },
-                _ => new { recordId = id, result = "Ok", data = Convert.ToBase64String(Encoding.UTF8.GetBytes(text.ToUpperInvariant())) },
-            };
-        }).ToList();
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(JsonSerializer.Serialize(new { records }));
+        await context.Response.Body.WriteAsync(FirehoseTransforms.UppercaseDropFail(body));
     }
 
     private async Task<SortedDictionary<string, string>> ReadAllAsync()
