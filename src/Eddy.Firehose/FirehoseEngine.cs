@@ -59,6 +59,15 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
 
     private long NowMs => _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>The processor's check of an enabled <c>ProcessingConfiguration</c> (none without a processor).</summary>
+    private void CheckProcessing(Destination destination)
+    {
+        if (_processor is not null && destination.S3?.Processing is { } processing)
+        {
+            _processor.Validate(processing.ToJsonString());
+        }
+    }
+
     /// <summary>The opaque id of the record at <paramref name="offset"/> of a delivery stream's buffer.</summary>
     public static string RecordId(long deliveryStreamId, long offset) => $"{deliveryStreamId:x8}{offset:x16}";
 
@@ -187,6 +196,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
         CheckEncryption(input.Encryption);
         CheckTags(input.Tags);
         var destination = Destination.FromCreate(input.Destinations[0]);
+        CheckProcessing(destination);
         string? sourceJson = null;
         if (input.KinesisSource is { } source)
         {
@@ -368,6 +378,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
                 throw FirehoseException.Invalid($"Destination Id {destinationId} not found in firehose {name}.");
             }
             var changed = stream.Destination.Update(update);
+            CheckProcessing(changed);
             stream.Record = r with { VersionId = r.VersionId + 1, UpdatedMs = NowMs, DestinationJson = changed.ToJson() };
             await Catalog.SaveDeliveryStreamAsync(stream.Record, CancellationToken.None).ConfigureAwait(false);
             stream.Destination = changed;

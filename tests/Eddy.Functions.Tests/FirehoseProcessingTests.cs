@@ -153,4 +153,18 @@ public sealed class FirehoseProcessingTests : IAsyncLifetime
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.StartsWith("{\"attemptsMade\":1,", l, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_processing_configuration_Eddy_cannot_run_is_refused_at_create_and_update()
+    {
+        var bad = Destination(null).Json.Replace("\"Type\":\"Lambda\"", "\"Type\":\"CloudWatchLogProcessing\"", StringComparison.Ordinal);
+        var e = await Assert.ThrowsAsync<ProcessingConfigurationException>(async () =>
+            await _engine.CreateDeliveryStreamAsync(new CreateDeliveryStreamInput("bad", null, null, null, [Destination(null) with { Json = bad }], [])));
+        Assert.Equal("InvalidArgumentException", e.ErrorType);
+        Assert.Contains("CloudWatchLogProcessing", e.Message, StringComparison.Ordinal);
+
+        await _engine.CreateDeliveryStreamAsync(new CreateDeliveryStreamInput("good", null, null, null, [Destination(null)], []));
+        await Assert.ThrowsAsync<ProcessingConfigurationException>(async () => await _engine.UpdateDestinationAsync("good", "1", "destinationId-000000000001",
+            new DestinationInput("ExtendedS3DestinationUpdate", """{"ProcessingConfiguration":{"Enabled":true,"Processors":[{"Type":"Lambda","Parameters":[]}]}}""")));
+    }
 }

@@ -19,6 +19,13 @@ namespace Eddy.Core.Firehose;
 public interface IFirehoseProcessor
 {
     ValueTask<ProcessingResult> ProcessAsync(ProcessingContext context, IReadOnlyList<FirehoseRecord> records, CancellationToken cancellationToken);
+
+    /// <summary>Checks a <c>ProcessingConfiguration</c> (JSON) at CreateDeliveryStream and UpdateDestination: throws a
+    /// <see cref="ServiceException"/> (<c>InvalidArgumentException</c>) for one the processor cannot run. The default
+    /// accepts everything.</summary>
+    void Validate(string processingConfigurationJson)
+    {
+    }
 }
 
 /// <summary>What a processor knows of the delivery stream: names and the destination's <c>ProcessingConfiguration</c>

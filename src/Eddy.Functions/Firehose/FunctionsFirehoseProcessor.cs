@@ -14,7 +14,7 @@ namespace Eddy.Functions.Firehose;
 /// </summary>
 /// <remarks>
 /// Threading: stateless between calls (the processors are compiled per call from the configuration, which an
-/// UpdateDestination may change); calls for different delivery streams run concurrently. Failure: a configuration
+/// UpdateDestination may change; <see cref="Validate"/> checks it at CreateDeliveryStream and UpdateDestination); calls for different delivery streams run concurrently. Failure: a configuration
 /// <see cref="FirehoseProcessor.Create"/> refuses throws <see cref="ProcessingConfigurationException"/> (the flush fails);
 /// bad records and failing functions become failed records. Cancellation: <see cref="OperationCanceledException"/>.
 /// </remarks>
@@ -34,6 +34,11 @@ public sealed class FunctionsFirehoseProcessor(IFunctionInvoker invoker, TimePro
         var failed = outcome.Errors.Select(e => Failed(e, byId, records)).ToList();
         return new ProcessingResult(delivered, failed);
     }
+
+    /// <summary>Compiles the processors (and throws <see cref="ProcessingConfigurationException"/>, InvalidArgumentException,
+    /// for what Eddy cannot run) without running them.</summary>
+    public void Validate(string processingConfigurationJson) =>
+        FirehoseProcessor.Create(Processors(processingConfigurationJson), new DeliveryContext("arn:aws:firehose:us-east-1:000000000000:deliverystream/check", "us-east-1"), invoker, _time);
 
     /// <summary>The processors of a <c>ProcessingConfiguration</c> (<c>{"Enabled":true,"Processors":[{"Type":..,
     /// "Parameters":[{"ParameterName":..,"ParameterValue":..}]}]}</c>); none when it is disabled.</summary>
