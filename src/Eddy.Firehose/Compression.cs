@@ -14,6 +14,15 @@ internal static class Compression
 {
     private const int HadoopBlock = 256 * 1024;
 
+    /// <summary>An object's content under <paramref name="key"/> compressed as <paramref name="s3"/> says (a ZIP entry is
+    /// named as the object without its directory and extension).</summary>
+    public static byte[] CompressObject(S3Settings s3, string key, ReadOnlySpan<byte> data)
+    {
+        var name = key[(key.LastIndexOf('/') + 1)..];
+        var extension = s3.Extension;
+        return Compress(s3.Compression, data, extension.Length > 0 && name.EndsWith(extension, StringComparison.Ordinal) ? name[..^extension.Length] : name);
+    }
+
     public static byte[] Compress(string format, ReadOnlySpan<byte> data, string entryName)
     {
         switch (format)

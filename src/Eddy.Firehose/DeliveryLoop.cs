@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Eddy.Catalog;
-using Eddy.Core;
 using Eddy.Core.Firehose;
-using Eddy.Core.Objects;
+using Eddy.Firehose.Delivery;
 using Microsoft.Extensions.Logging;
 
 namespace Eddy.Firehose;
@@ -27,7 +26,7 @@ namespace Eddy.Firehose;
 internal sealed partial class DeliveryLoop : IAsyncDisposable
 {
     private readonly DeliveryStream _stream;
-    private readonly IObjectStore _objects;
+    private readonly DeliveryServices _services;
     private readonly IFirehoseCatalog _catalog;
     private readonly IFirehoseProcessor? _processor;
     private readonly FirehoseOptions _options;
@@ -40,13 +39,13 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
     /// <summary>How many times the size hint a flush may take while catching up.</summary>
     public const int MaxBoost = 16;
 
-    public DeliveryLoop(DeliveryStream stream, IObjectStore objects, IFirehoseCatalog catalog, IFirehoseProcessor? processor, FirehoseOptions options, DeliveryCheckpoint? checkpoint)
+    public DeliveryLoop(DeliveryStream stream, DeliveryServices services, IFirehoseCatalog catalog, IFirehoseProcessor? processor, DeliveryCheckpoint? checkpoint)
     {
         _stream = stream;
-        _objects = objects;
+        _services = services;
         _catalog = catalog;
         _processor = processor;
-        _options = options;
+        _options = services.Options;
         _checkpoint = checkpoint;
     }
 
@@ -115,9 +114,10 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
         var next = delivered;
         while (!_stop.IsCancellationRequested)
         {
-            var s3 = _stream.Destination.S3;
-            var size = Math.Min(s3?.SizeBytes * _boost ?? 0, 128L * 1024 * 1024);
-            if (s3 is null)
+            var destination = _stream.Destination;
+            var buffering = destination.Buffering;
+            var size = Math.Min(buffering.SizeBytes * _boost, 128L * 1024 * 1024);
+            if (DestinationWriters.For(destination) is null || destination.S3 is null)
             {
                 // A destination Eddy does not deliver to yet: the records stay in the buffer.
                 await Task.Delay(Timeout.Infinite, _stop.Token).WaitAsync(_drain.Token).ConfigureAwait(false);
@@ -137,7 +137,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             }
             if (pending.Count > 0)
             {
-                var deadline = DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + s3.Interval;
+                var deadline = DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + buffering.Interval;
                 if (pendingBytes >= size || Draining || Time.GetUtcNow() >= deadline)
                 {
                     _boost = pendingBytes >= size && log.EndOffset > next ? Math.Min(_boost * 2, MaxBoost) : 1;
@@ -155,7 +155,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             {
                 return;
             }
-            await WaitAsync(next, pending.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + s3.Interval : null,
+            await WaitAsync(next, pending.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(pending[0].ArrivalMs) + buffering.Interval : null,
                 waitForData: pendingBytes < size).ConfigureAwait(false);
         }
     }
@@ -203,48 +203,50 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
         return records;
     }
 
-    /// <summary>Delivers [from, end): pending flush recorded, processing, the object put (retried), the error output,
-    /// the checkpoint moved. False when the loop stopped (or, draining, the destination failed) before it was done.</summary>
-    private async Task<bool> FlushAsync(long from, long end, List<Buffered> records, string? key)
+    /// <summary>Delivers [from, end): the pending flush recorded, the processing step, the backup of all source records
+    /// (when configured), the destination's writer, the error output, the checkpoint moved. False when the loop stopped
+    /// (or, draining, an attempt failed) before it was done: the flush is redone after the restart.</summary>
+    private async Task<bool> FlushAsync(long from, long end, List<Buffered> records, string? identity)
     {
         if (records.Count == 0)
         {
             return true;
         }
-        var s3 = _stream.Destination.S3!;
+        var destination = _stream.Destination;
+        var writer = DestinationWriters.For(destination)!;
+        var s3 = destination.S3!;
         var record = _stream.Record;
         var oldest = DateTimeOffset.FromUnixTimeMilliseconds(records[0].ArrivalMs);
-        var extension = ObjectKeys.Extension(s3.Compression, s3.FileExtension);
-        // A new flush gets a random identity (AWS's uuid is random); a redo reuses the key its checkpoint recorded, and
-        // everything else derived from the flush (the error output's key) is derived from that key.
-        key ??= ObjectKeys.ObjectKey(s3.Prefix, record.Name, record.VersionId, oldest, $"{record.Id}:{from}:{end}:{Guid.NewGuid():N}", extension);
-        var identity = key;
-        await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, from, end, key, Now), CancellationToken.None).ConfigureAwait(false);
+        // A new flush gets a random identity (AWS's uuid is random): the key of its object under the destination's S3
+        // settings. A redo reuses the identity its checkpoint recorded, and everything named after the flush (objects,
+        // request ids, document ids) is derived from it.
+        identity ??= ObjectKeys.ObjectKey(s3.Prefix, record.Name, record.VersionId, oldest, $"{record.Id}:{from}:{end}:{Guid.NewGuid():N}", s3.Extension);
+        await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, from, end, identity, Now), CancellationToken.None).ConfigureAwait(false);
 
-        var (delivered, failed) = await ProcessAsync(s3, records).ConfigureAwait(false);
-        long bytes = 0;
-        if (delivered.Count > 0)
+        try
         {
-            var body = Concat(delivered.Select(d => d.Data));
-            bytes = body.Length;
-            var name = key[(key.LastIndexOf('/') + 1)..];
-            var content = Compression.Compress(s3.Compression, body, extension.Length > 0 && name.EndsWith(extension, StringComparison.Ordinal) ? name[..^extension.Length] : name);
-            if (!await PutWithRetriesAsync(s3.Bucket, key, content).ConfigureAwait(false))
+            var (processed, failed) = await ProcessAsync(destination, records).ConfigureAwait(false);
+            var flush = new Flush(_services, _stream.Counters, () => Draining, record.Name, _stream.Arn, record.VersionId, destination, identity, oldest, processed);
+            if (destination.Backup is { } backup)
             {
-                return false;
+                var backupKey = ObjectKeys.ObjectKey(backup.Prefix, record.Name, record.VersionId, oldest, identity + "/backup", backup.Extension);
+                var source = Concat(records.Select(r => (ReadOnlyMemory<byte>)r.Data));
+                await flush.PutObjectAsync(backup.Bucket, backupKey, Compression.CompressObject(backup, backupKey, source), _stop.Token).ConfigureAwait(false);
             }
+            var written = processed.Count > 0 ? await writer.DeliverAsync(flush, _stop.Token).ConfigureAwait(false) : WriteResult.Nothing;
+            // One error object per error output type (processing-failed, http-endpoint-failed, ...), named after the flush.
+            foreach (var group in failed.Concat(written.Failed).GroupBy(f => f.ErrorOutputType, StringComparer.Ordinal))
+            {
+                var errorKey = ObjectKeys.ErrorKey(s3.Prefix, s3.ErrorOutputPrefix, group.Key, record.Name, record.VersionId, oldest, identity);
+                await flush.PutObjectAsync(s3.Bucket, errorKey, ErrorRecords([.. group]), _stop.Token).ConfigureAwait(false);
+            }
+            await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, end, null, null, Now), CancellationToken.None).ConfigureAwait(false);
+            _stream.Counters.Delivered(processed.Count - written.Failed.Count, written.Bytes, written.Objects, failed.Count + written.Failed.Count, Now - records[0].ArrivalMs);
         }
-        // One error object per error output type (processing-failed, partitioning-failed), its key derived from the flush.
-        foreach (var group in failed.GroupBy(f => f.ErrorOutputType, StringComparer.Ordinal))
+        catch (FlushAbandonedException)
         {
-            var errorKey = ObjectKeys.ErrorKey(s3.Prefix, s3.ErrorOutputPrefix, group.Key, record.Name, record.VersionId, oldest, identity);
-            if (!await PutWithRetriesAsync(s3.Bucket, errorKey, ErrorRecords([.. group])).ConfigureAwait(false))
-            {
-                return false;
-            }
+            return false;
         }
-        await _catalog.SaveDeliveryCheckpointAsync(new DeliveryCheckpoint(record.Id, record.DestinationId, end, null, null, Now), CancellationToken.None).ConfigureAwait(false);
-        _stream.Counters.Delivered(delivered.Count, bytes, delivered.Count > 0 ? 1 : 0, failed.Count, Now - records[0].ArrivalMs);
         await _stream.Log.TrimAsync(records[^1].ArrivalMs).ConfigureAwait(false);
         return true;
     }
@@ -252,59 +254,19 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
     private long Now => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The processing step (identity without a processor or with processing off).</summary>
-    private async Task<(IReadOnlyList<ProcessedRecord> Delivered, IReadOnlyList<FailedRecord> Failed)> ProcessAsync(S3Settings s3, List<Buffered> records)
+    private async Task<(IReadOnlyList<ProcessedRecord> Delivered, IReadOnlyList<FailedRecord> Failed)> ProcessAsync(Destination destination, List<Buffered> records)
     {
-        if (_processor is null || s3.Processing is null)
+        if (_processor is null || destination.Processing is not { } processing)
         {
             return ([.. records.Select(r => new ProcessedRecord(RecordId(r.Offset), r.ArrivalMs, r.Data))], []);
         }
         var record = _stream.Record;
-        var context = new ProcessingContext(record.Name, _stream.Arn, s3.Processing.ToJsonString(), null);
+        var context = new ProcessingContext(record.Name, _stream.Arn, processing.ToJsonString(), null);
         var result = await _processor.ProcessAsync(context, [.. records.Select(r => new FirehoseRecord(RecordId(r.Offset), r.ArrivalMs, r.Data))], _stop.Token).ConfigureAwait(false);
         return (result.Delivered, result.Failed);
     }
 
     private string RecordId(long offset) => FirehoseEngine.RecordId(_stream.Record.Id, offset);
-
-    private async Task<bool> PutWithRetriesAsync(string bucket, string key, byte[] content)
-    {
-        var delay = _options.RetryInitialDelay;
-        while (true)
-        {
-            _stop.Token.ThrowIfCancellationRequested();
-            try
-            {
-                using var body = new MemoryStream(content, writable: false);
-                await _objects.PutObjectAsync(bucket, key, body, ObjectWrite.Default, _stop.Token).ConfigureAwait(false);
-                _stream.Counters.Attempt(succeeded: true);
-                return true;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
-            {
-                var retryAt = Time.GetUtcNow() + delay;
-                _stream.Counters.Attempt(succeeded: false);
-                if (e is ServiceException or IOException)
-                {
-                    LogDeliveryFailed(_options.Logger, _stream.Record.Name, bucket, key, delay, e.Message);
-                }
-                else
-                {
-                    LogDeliveryFailedUnexpectedly(_options.Logger, _stream.Record.Name, bucket, key, delay, e);
-                }
-                if (Draining)
-                {
-                    return false;
-                }
-                using var wake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _drain.Token);
-                var wait = retryAt - Time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, Time, wake.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-                }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
-            }
-        }
-    }
 
     private static byte[] Concat(IEnumerable<ReadOnlyMemory<byte>> parts)
     {
@@ -348,12 +310,6 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
     }
 
     private sealed record Buffered(long Offset, long ArrivalMs, byte[] Data);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery stream {Name}: putting s3://{Bucket}/{Key} failed ({Error}); retrying in {Delay}")]
-    private static partial void LogDeliveryFailed(ILogger logger, string name, string bucket, string key, TimeSpan delay, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery stream {Name}: putting s3://{Bucket}/{Key} failed; retrying in {Delay}")]
-    private static partial void LogDeliveryFailedUnexpectedly(ILogger logger, string name, string bucket, string key, TimeSpan delay, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery stream {Name}: the delivery loop failed and stopped; a restart resumes it")]
     private static partial void LogLoopFailed(ILogger logger, string name, Exception exception);

@@ -18,15 +18,42 @@ internal sealed class Destination
     {
         Kind = kind;
         Configuration = configuration;
-        S3 = kind == "ExtendedS3" ? S3Settings.From(configuration) : null;
+        S3 = kind == "ExtendedS3" ? S3Settings.From(configuration) : configuration["S3Configuration"] is JsonObject s3 ? S3Settings.From(s3) : null;
+        var hints = (kind == "Redshift" ? configuration["S3Configuration"]?["BufferingHints"] : configuration["BufferingHints"]) as JsonObject;
+        Buffering = new Buffering(
+            ((long?)hints?["SizeInMBs"] ?? 5) * 1024 * 1024,
+            TimeSpan.FromSeconds((int?)hints?["IntervalInSeconds"] ?? (kind == "Splunk" ? 60 : 300)));
+        Processing = configuration["ProcessingConfiguration"] is JsonObject processing && (bool?)processing["Enabled"] == true ? processing : null;
+        var backupMode = (string?)configuration["S3BackupMode"];
+        Backup = backupMode switch
+        {
+            "Enabled" when configuration["S3BackupConfiguration"] is JsonObject backup => S3Settings.From(backup),
+            "AllData" or "AllDocuments" or "AllEvents" => S3,
+            _ => null,
+        };
     }
 
+    /// <summary>The model's member name without <c>DestinationConfiguration</c>: <c>ExtendedS3</c>, <c>HttpEndpoint</c>, ...</summary>
     public string Kind { get; }
 
+    /// <summary>The configuration as stored (AWS's defaults filled in); never modified.</summary>
     public JsonObject Configuration { get; }
 
-    /// <summary>The S3 delivery settings; null for the destinations Eddy accepts but does not deliver to yet.</summary>
+    /// <summary>The S3 settings of the destination's objects: an ExtendedS3 destination's own, or the
+    /// <c>S3Configuration</c> (intermediate bucket, backup and error output) of the others; null when there is none.</summary>
     public S3Settings? S3 { get; }
+
+    /// <summary>When a flush is due: the destination's buffering hints (Redshift: its intermediate S3's), AWS's defaults
+    /// when absent.</summary>
+    public Buffering Buffering { get; }
+
+    /// <summary>The <c>ProcessingConfiguration</c> when it is enabled, else null.</summary>
+    public JsonObject? Processing { get; }
+
+    /// <summary>Where every source record is also written, as received (S3BackupMode <c>Enabled</c> with its
+    /// <c>S3BackupConfiguration</c>, or <c>AllData</c>/<c>AllDocuments</c>/<c>AllEvents</c> to <see cref="S3"/>); null when
+    /// only failed records are backed up.</summary>
+    public S3Settings? Backup { get; }
 
     public string ToJson() => new JsonObject { [Kind] = Configuration.DeepClone() }.ToJsonString();
 
@@ -170,32 +197,32 @@ internal sealed class Destination
     }
 }
 
-/// <summary>What delivery to S3 needs from an ExtendedS3 configuration.</summary>
+/// <summary>A flush is due when the buffer holds <paramref name="SizeBytes"/> or its oldest record is
+/// <paramref name="Interval"/> old, whichever comes first.</summary>
+internal readonly record struct Buffering(long SizeBytes, TimeSpan Interval);
+
+/// <summary>What writing objects to S3 needs from an S3 configuration (ExtendedS3, or another destination's
+/// <c>S3Configuration</c> / <c>S3BackupConfiguration</c>).</summary>
 internal sealed record S3Settings(
     string Bucket,
     string? Prefix,
     string? ErrorOutputPrefix,
-    long SizeBytes,
-    TimeSpan Interval,
     string Compression,
-    string? FileExtension,
-    JsonObject? Processing)
+    string? FileExtension)
 {
     public static S3Settings From(JsonObject s3)
     {
-        var arn = (string)s3["BucketARN"]!;
-        var hints = s3["BufferingHints"]!.AsObject();
-        var processing = s3["ProcessingConfiguration"] as JsonObject;
+        var arn = (string?)s3["BucketARN"] ?? "";
         return new S3Settings(
             arn[(arn.IndexOf(":::", StringComparison.Ordinal) + 3)..],
             (string?)s3["Prefix"],
             (string?)s3["ErrorOutputPrefix"],
-            hints["SizeInMBs"]!.GetValue<JsonElement>().GetInt64() * 1024 * 1024,
-            TimeSpan.FromSeconds(hints["IntervalInSeconds"]!.GetValue<JsonElement>().GetInt32()),
-            (string)s3["CompressionFormat"]!,
-            (string?)s3["FileExtension"],
-            processing is not null && (bool?)processing["Enabled"] == true ? processing : null);
+            (string?)s3["CompressionFormat"] ?? "UNCOMPRESSED",
+            (string?)s3["FileExtension"]);
     }
+
+    /// <summary>The extension of this configuration's objects.</summary>
+    public string Extension => ObjectKeys.Extension(Compression, FileExtension);
 
     /// <summary>The custom prefix rules of shared/specs/firehose.md §6.2.</summary>
     public void Validate()

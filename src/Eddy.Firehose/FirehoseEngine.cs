@@ -5,6 +5,7 @@ using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Core.Firehose;
 using Eddy.Core.Objects;
+using Eddy.Firehose.Delivery;
 using Eddy.Storage;
 
 namespace Eddy.Firehose;
@@ -31,7 +32,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
     private readonly FirehoseOptions _options;
     private readonly ILogStore _logs;
     private readonly ICatalogStore _catalog;
-    private readonly IObjectStore _objects;
+    private readonly DeliveryServices _services;
     private readonly IShardReaders? _readers;
     private readonly IFirehoseProcessor? _processor;
     private readonly SemaphoreSlim _control = new(1, 1);
@@ -46,7 +47,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
         _options = options;
         _logs = logs;
         _catalog = catalog;
-        _objects = objects;
+        _services = new DeliveryServices(options, objects, new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
         _readers = readers;
         _processor = processor;
     }
@@ -62,7 +63,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
     /// <summary>The processor's check of an enabled <c>ProcessingConfiguration</c> (none without a processor).</summary>
     private void CheckProcessing(Destination destination)
     {
-        if (_processor is not null && destination.S3?.Processing is { } processing)
+        if (_processor is not null && destination.Processing is { } processing)
         {
             _processor.Validate(processing.ToJsonString());
         }
@@ -137,12 +138,13 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
         }
         _stopping.Dispose();
         _control.Dispose();
+        _services.Http.Dispose();
     }
 
     private void StartWork(DeliveryStream stream)
     {
         _checkpoints.TryGetValue(stream.Record.Id, out var checkpoint);
-        stream.Loop = new DeliveryLoop(stream, _objects, Catalog, _processor, _options, checkpoint);
+        stream.Loop = new DeliveryLoop(stream, _services, Catalog, _processor, checkpoint);
         stream.Loop.Start();
         if (stream.Record.SourceJson is { } source && _readers is not null)
         {

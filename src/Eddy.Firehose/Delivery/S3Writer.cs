@@ -1,0 +1,19 @@
+namespace Eddy.Firehose.Delivery;
+
+/// <summary>
+/// The ExtendedS3 destination: one object per flush, the records' bytes concatenated in buffer order and compressed
+/// as configured, under the flush's identity (AWS's key layout, see <see cref="ObjectKeys"/>). The put is retried
+/// until it succeeds (S3 has no retry duration), so an S3 flush never gives records up.
+/// </summary>
+internal sealed class S3Writer : IDestinationWriter
+{
+    public static S3Writer Instance { get; } = new();
+
+    public async Task<WriteResult> DeliverAsync(Flush flush, CancellationToken cancellationToken)
+    {
+        var s3 = flush.Destination.S3!;
+        var body = flush.Concatenated();
+        await flush.PutObjectAsync(s3.Bucket, flush.Identity, Compression.CompressObject(s3, flush.Identity, body), cancellationToken).ConfigureAwait(false);
+        return new WriteResult(body.Length, 1, []);
+    }
+}
