@@ -1,3 +1,4 @@
+using Eddy.Core.Objects;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -26,4 +27,8 @@ public sealed record FirehoseOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>The bucket store deliveries write to (objects, backups, error output); null: the container's
+    /// <see cref="IObjectStore"/>, the one Eddy's S3 API serves. The caller owns it.</summary>
+    public IObjectStore? DeliveryObjects { get; init; }
 }

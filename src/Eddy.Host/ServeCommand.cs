@@ -40,6 +40,7 @@ internal static class ServeCommand
         fsync.AcceptOnlyFromAmong("always", "interval");
         var stateDelay = new Option<int>("--state-delay-ms") { Description = "How long CREATING, UPDATING and DELETING last (0: the change is done when the call returns).", DefaultValueFactory = _ => 0 };
         var firehoseRetryMs = new Option<int>("--firehose-retry-max-ms") { Description = "Longest wait between two attempts of a failed Firehose delivery (backoff from 1 s, doubling).", DefaultValueFactory = _ => 30_000 };
+        var firehoseS3 = new Option<string?>("--firehose-s3-endpoint") { Description = "Deliver Firehose's S3 objects (destinations, backups, error output) to this S3-compatible endpoint instead of the embedded bucket store: path-style, region --region, credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY." };
         var shardLimit = new Option<int>("--shard-limit") { Description = "Open shards allowed per account.", DefaultValueFactory = _ => 500 };
         var segmentMb = new Option<int>("--segment-mb") { Description = "Segment file size in MiB.", DefaultValueFactory = _ => 64 };
         var region = new Option<string>("--region") { Description = "Region in ARNs.", DefaultValueFactory = _ => "us-east-1" };
@@ -53,7 +54,7 @@ internal static class ServeCommand
         var tls = new TransportOptions();
         var auth = new AuthOptions();
 
-        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, firehoseRetryMs, shardLimit, shardLimits, faults, functions, segmentMb, region, account, logLevel };
+        var command = new Command("serve", "Run the Eddy server.") { host, port, dataDir, inMemory, fsync, stateDelay, firehoseRetryMs, firehoseS3, shardLimit, shardLimits, faults, functions, segmentMb, region, account, logLevel };
         tls.AddTo(command);
         auth.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
@@ -80,6 +81,24 @@ internal static class ServeCommand
                     return 1;
                 }
             }
+            S3ObjectStore? external = null;
+            if (parse.GetValue(firehoseS3) is { } s3Endpoint)
+            {
+                var accessKey = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID");
+                var secretKey = Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY");
+                if (!Uri.TryCreate(s3Endpoint, UriKind.Absolute, out var s3Uri) || s3Uri.Scheme is not ("http" or "https"))
+                {
+                    await Console.Error.WriteLineAsync($"eddy: --firehose-s3-endpoint {s3Endpoint}: not an http:// or https:// URL.").ConfigureAwait(false);
+                    return 1;
+                }
+                if (string.IsNullOrEmpty(accessKey) || string.IsNullOrEmpty(secretKey))
+                {
+                    await Console.Error.WriteLineAsync("eddy: --firehose-s3-endpoint needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.").ConfigureAwait(false);
+                    return 1;
+                }
+                external = new S3ObjectStore(new S3StoreOptions(s3Endpoint, parse.GetValue(region)!, accessKey, secretKey));
+            }
+            using var deliveryStore = external;
             var directory = Path.GetFullPath(parse.GetValue(dataDir)!);
             DataDirectoryLock? owned = null;
             if (!memory)
@@ -157,6 +176,7 @@ internal static class ServeCommand
                 Region = parse.GetValue(region)!,
                 StateDelay = TimeSpan.FromMilliseconds(parse.GetValue(stateDelay)),
                 RetryMaxDelay = TimeSpan.FromMilliseconds(Math.Max(1000, parse.GetValue(firehoseRetryMs))),
+                DeliveryObjects = external,
                 Logger = logging.CreateLogger("Eddy.Firehose"),
             });
             var streams = streamsBuilder.Build();

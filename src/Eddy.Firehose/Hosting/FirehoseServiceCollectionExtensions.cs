@@ -15,7 +15,8 @@ public static class FirehoseServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the <see cref="FirehoseEngine"/> (also as <see cref="IFirehoseEngine"/> and <see cref="IFirehoseMetrics"/>)
-    /// on the container's <see cref="ILogStore"/>, <see cref="ICatalogStore"/> and <see cref="IObjectStore"/> (all required),
+    /// on the container's <see cref="ILogStore"/>, <see cref="ICatalogStore"/> and <see cref="IObjectStore"/> (all required;
+    /// <see cref="FirehoseOptions.DeliveryObjects"/> replaces the last),
     /// with <see cref="IShardReaders"/> for Kinesis-sourced delivery streams and an <see cref="IFirehoseProcessor"/> when
     /// registered; and a hosted service that starts the engine (loads, recovers, starts the delivery loops) and on stop
     /// flushes every buffer and stops them. Register it after Data Streams (its readers start first).
@@ -26,7 +27,7 @@ public static class FirehoseServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(sp => new FirehoseEngine(
             options.Logger == NullLogger.Instance ? options with { Logger = sp.GetService<ILoggerFactory>()?.CreateLogger("Eddy.Firehose") ?? NullLogger.Instance } : options,
-            sp.GetRequiredService<ILogStore>(), sp.GetRequiredService<ICatalogStore>(), sp.GetRequiredService<IObjectStore>(),
+            sp.GetRequiredService<ILogStore>(), sp.GetRequiredService<ICatalogStore>(), options.DeliveryObjects ?? sp.GetRequiredService<IObjectStore>(),
             sp.GetService<IShardReaders>(), sp.GetService<IFirehoseProcessor>()));
         services.AddSingleton<IFirehoseEngine>(sp => sp.GetRequiredService<FirehoseEngine>());
         services.AddSingleton<IFirehoseMetrics>(sp => sp.GetRequiredService<FirehoseEngine>());

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Xunit;
 
-namespace Eddy.Objects.Tests;
+namespace Eddy.Testing;
 
 /// <summary>
 /// A real <c>s3rver</c> (npm, installed in tests/Eddy.Objects.Tests/s3rver by test.sh with <c>npm ci</c>) on a free
 /// loopback port, with its data in a temp directory of its own; stopped (by its process id) and removed on dispose.
+/// Credentials: <see cref="AccessKey"/> as both key id and secret; path-style addressing.
 /// </summary>
 public sealed partial class S3rver : IAsyncLifetime
 {
@@ -22,7 +24,7 @@ public sealed partial class S3rver : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = Path.Combine(SourceDirectory(), "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
+        var script = RepoLayout.Path("tests", "Eddy.Objects.Tests", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js");
         if (!File.Exists(script))
         {
             throw new InvalidOperationException($"s3rver is not installed: run `npm ci` in {Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(script))))} (test.sh does)");
@@ -70,35 +72,4 @@ public sealed partial class S3rver : IAsyncLifetime
 
         return Task.CompletedTask;
     }
-
-    /// <summary>This test project's source directory (found from the build output, which sits under it).</summary>
-    public static string SourceDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Eddy.Objects.Tests.csproj")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("tests/Eddy.Objects.Tests not found above " + AppContext.BaseDirectory);
-    }
-}
-
-/// <summary>The contract over <see cref="S3ObjectStore"/> against a real s3rver (path-style, as s3rver wants). Where
-/// s3rver itself differs from S3 (listing order and paging, concurrent replacement, awkward keys) the checks are
-/// left to the embedded stores.</summary>
-public sealed class S3ObjectStoreContractTests(S3rver s3rver) : ObjectStoreContractTests, IClassFixture<S3rver>
-{
-    protected override bool ListsLikeS3 => false;
-
-    protected override bool ReplacesAtomically => false;
-
-    protected override bool StoresAwkwardKeys => false;
-
-    protected override bool SupportsMultipart => false;
-
-    protected override Task<IObjectStore> NewStoreAsync() =>
-        Task.FromResult<IObjectStore>(new S3ObjectStore(new S3StoreOptions(s3rver.Url, "us-east-1", S3rver.AccessKey, S3rver.AccessKey)));
 }
