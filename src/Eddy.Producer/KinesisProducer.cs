@@ -149,6 +149,29 @@ public sealed class KinesisProducer : IAsyncDisposable
         return await record.Completion.Task.ConfigureAwait(false);
     }
 
+    /// <summary>Loads the stream's shard map now (it is otherwise loaded with the stream's first record) and completes
+    /// once it is in place. Throws the <see cref="UserRecordFailedException"/> of a ListShards error no retry can fix
+    /// (e.g. <c>ResourceNotFoundException</c>); other errors are retried as for any record (1 s, ×1.5, to 30 s) until
+    /// <paramref name="cancellationToken"/> ends the wait.</summary>
+    public async Task LoadShardMapAsync(string streamName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamName);
+        StreamState? stream;
+        Task? refresh;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_streams.TryGetValue(streamName, out stream))
+            {
+                stream = new StreamState(streamName, _recordsPerSecond, _bytesPerSecond, _time.GetUtcNow().UtcTicks);
+                _streams.Add(streamName, stream);
+            }
+            refresh = stream.Map is null ? StartRefresh(stream) : null;
+        }
+        if (refresh is not null) await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (stream.Gone is { } gone) throw new UserRecordFailedException(gone.ErrorCode, gone.ErrorMessage, 0);
+    }
+
     /// <summary>Sends every buffered record now (aggregates and PutRecords calls without waiting for
     /// <see cref="ProducerOptions.RecordMaxBufferedTime"/>; rate limits and retry backoffs still apply) and completes
     /// when nothing is buffered any more (records added meanwhile included), as the KPL's <c>flushSync</c>.
@@ -349,7 +372,8 @@ public sealed class KinesisProducer : IAsyncDisposable
 
         foreach (var record in stream.Unmapped)
         {
-            Place(stream, record, now + _options.RecordMaxBufferedTime.Ticks, now);
+            // the deadline counts from when the record was added
+            Place(stream, record, record.Expires - _options.RecordTtl.Ticks + _options.RecordMaxBufferedTime.Ticks, now);
         }
         stream.Unmapped.Clear();
         if (stream.Delayed.Count > 0)
