@@ -99,10 +99,12 @@ public sealed class KinesisProducer : IAsyncDisposable
     public int BufferedRecords => Volatile.Read(ref _bufferedRecords);
 
     /// <summary>
-    /// Adds a user record for <paramref name="streamName"/>. The returned task completes once the record is stored
-    /// (acknowledged by PutRecords) with its shard, sequence number and sub-sequence number, or faults with a
-    /// <see cref="UserRecordFailedException"/> (its final error). Waits, before the record is taken, while the buffer is
-    /// full; <paramref name="cancellationToken"/> cancels only that wait (a record once taken is not withdrawn).
+    /// Adds a user record for <paramref name="streamName"/> and completes once it is stored (acknowledged by PutRecords)
+    /// with its shard, sequence number and sub-sequence number, or faults with a <see cref="UserRecordFailedException"/>
+    /// (its final error). While the buffer is full it first waits for room (<see cref="BufferUserRecordAsync"/>);
+    /// <paramref name="cancellationToken"/> cancels only that wait (a record once taken is not withdrawn). A caller that
+    /// starts many calls without awaiting them queues the records that wait for room; to be held back by the buffer
+    /// instead, await <see cref="BufferUserRecordAsync"/>.
     /// </summary>
     /// <exception cref="ArgumentException">An empty stream name; a partition key outside 1–256 characters; data and
     /// partition key over <see cref="ProducerOptions.MaxUserRecordSize"/>; an explicit hash key that is not a decimal
@@ -111,42 +113,54 @@ public sealed class KinesisProducer : IAsyncDisposable
     public async Task<UserRecordResult> AddUserRecordAsync(
         string streamName, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey = null, CancellationToken cancellationToken = default)
     {
+        var completion = await BufferUserRecordAsync(streamName, partitionKey, data, explicitHashKey, cancellationToken).ConfigureAwait(false);
+        return await completion.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until the buffer has room for the record, takes it, and returns the task of its outcome (the task
+    /// <see cref="AddUserRecordAsync"/> awaits). Completes synchronously when there is room, so a loop that awaits this
+    /// call runs at full speed until the buffer is full, and then at the pace records complete. Waiting records are
+    /// taken first come, first served; <paramref name="cancellationToken"/> cancels the wait. Throws as
+    /// <see cref="AddUserRecordAsync"/>.
+    /// </summary>
+    public ValueTask<Task<UserRecordResult>> BufferUserRecordAsync(
+        string streamName, string partitionKey, ReadOnlyMemory<byte> data, string? explicitHashKey = null, CancellationToken cancellationToken = default)
+    {
         var record = Create(streamName, partitionKey, data, explicitHashKey);
-        Waiter? waiter = null;
+        Waiter waiter;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_waiters.Count == 0 && Fits(record))
             {
                 Admit(streamName, record);
+                return new(record.Completion.Task);
             }
-            else
-            {
-                waiter = new Waiter(streamName, record);
-                _waiters.Enqueue(waiter);
-            }
+            waiter = new Waiter(streamName, record);
+            _waiters.Enqueue(waiter);
         }
+        return WaitForRoomAsync(waiter, cancellationToken);
+    }
 
-        if (waiter is not null)
+    private async ValueTask<Task<UserRecordResult>> WaitForRoomAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
+            await waiter.Admitted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_lock)
             {
-                await waiter.Admitted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                lock (_lock)
+                if (!waiter.Admitted.Task.IsCompleted)
                 {
-                    if (!waiter.Admitted.Task.IsCompleted)
-                    {
-                        waiter.Cancelled = true;
-                        throw;
-                    }
+                    waiter.Cancelled = true;
+                    throw;
                 }
             }
         }
-
-        return await record.Completion.Task.ConfigureAwait(false);
+        return waiter.Record.Completion.Task;
     }
 
     /// <summary>Loads the stream's shard map now (it is otherwise loaded with the stream's first record) and completes
