@@ -31,8 +31,8 @@ public static class Program
             Endpoint = endpoint,
             HttpVersion = http2 ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
         });
-        await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = shards });
-        for (var i = 0; i < 600; i++)
+        if (!args.Contains("--no-server")) await client.CreateStreamAsync(new CreateStreamRequest { StreamName = stream, ShardCount = shards });
+        for (var i = 0; i < 600 && !args.Contains("--no-server"); i++)
         {
             var summary = await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = stream });
             if (summary.StreamDescriptionSummary.StreamStatus == "ACTIVE") break;
@@ -42,39 +42,85 @@ public static class Program
         var partitionKeys = Enumerable.Range(0, keys).Select(i => "pk-" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
         var payload = new byte[size];
         Random.Shared.NextBytes(payload);
-        long kinesisRecords = 0, calls = 0;
+        long kinesisRecords = 0, calls = 0, failed = 0;
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == KinesisProducer.MeterName && instrument.Name == "eddy.producer.kinesis_records_put") l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == KinesisProducer.MeterName && instrument.Name is "eddy.producer.kinesis_records_put" or "eddy.producer.errors") l.EnableMeasurementEvents(instrument);
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
         {
+            if (instrument.Name == "eddy.producer.errors")
+            {
+                Interlocked.Add(ref failed, value);
+                return;
+            }
             Interlocked.Add(ref kinesisRecords, value);
             Interlocked.Increment(ref calls);
         });
         listener.Start();
 
-        var failed = 0L;
         var options = new ProducerOptions { RateLimit = rateLimit, MaxBufferedRecords = 200_000, MaxBufferedBytes = 256L * 1024 * 1024 };
         var clock = Stopwatch.StartNew();
-        await using (var producer = new KinesisProducer(client, options))
+        var cpu = TimeSpan.Zero;
+        var fake = args.Contains("--no-server");
+        await using (var producer = fake ? new KinesisProducer(new StoreEverything(shards), options) : new KinesisProducer(client, options))
         {
             await producer.LoadShardMapAsync(stream);
             clock.Restart();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            // the outcome of each record is counted by the meter (errors); the loop only waits for room in the buffer
             for (var i = 0; i < records; i++)
             {
-                var task = await producer.BufferUserRecordAsync(stream, partitionKeys[i % keys], payload);
-                _ = task.ContinueWith(t => Interlocked.Increment(ref failed), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                await producer.BufferUserRecordAsync(stream, partitionKeys[i % keys], payload);
             }
             await producer.FlushAsync();
         }
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
 
         Console.WriteLine($"stream {stream}: {shards} shards, {records:N0} user records of {size} B, {keys:N0} partition keys, RateLimit {rateLimit}%, HTTP/{(http2 ? "2" : "1.1")}");
         Console.WriteLine($"{records / seconds:N0} user records/s, {records * (double)size / seconds / (1024 * 1024):N1} MiB/s of user data in {seconds:N2} s");
+        Console.WriteLine($"producer process CPU: {cpuSeconds:N2} s ({records / cpuSeconds:N0} user records per CPU second; on {Environment.ProcessorCount} cores)");
         Console.WriteLine($"{kinesisRecords:N0} Kinesis records ({records / (double)Math.Max(1, kinesisRecords):N1} user records each) in {calls:N0} PutRecords calls; {failed} failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>--no-server: an <see cref="IProducerKinesis"/> that stores everything at once, to measure the producer alone.</summary>
+    private sealed class StoreEverything(int shards) : IProducerKinesis
+    {
+        private long _sequence;
+
+        public Task<ListShardsResponse> ListShardsAsync(ListShardsRequest request, CancellationToken cancellationToken)
+        {
+            var width = UInt128.MaxValue / (UInt128)shards;
+            return Task.FromResult(new ListShardsResponse
+            {
+                Shards = [.. Enumerable.Range(0, shards).Select(i => new Shard
+                {
+                    ShardId = $"shardId-{i:D12}",
+                    HashKeyRange = new HashKeyRange
+                    {
+                        StartingHashKey = (width * (UInt128)i).ToString(CultureInfo.InvariantCulture),
+                        EndingHashKey = (i == shards - 1 ? UInt128.MaxValue : width * (UInt128)(i + 1) - 1).ToString(CultureInfo.InvariantCulture),
+                    },
+                    SequenceNumberRange = new SequenceNumberRange { StartingSequenceNumber = "0" },
+                })],
+            });
+        }
+
+        public Task<PutRecordsResponse> PutRecordsAsync(PutRecordsRequest request, CancellationToken cancellationToken)
+        {
+            var width = UInt128.MaxValue / (UInt128)shards;
+            return Task.FromResult(new PutRecordsResponse
+            {
+                Records = [.. request.Records.Select(e => new PutRecordsResultEntry
+                {
+                    ShardId = $"shardId-{(int)UInt128.Min((UInt128)(shards - 1), UInt128.Parse(e.ExplicitHashKey!, CultureInfo.InvariantCulture) / width):D12}",
+                    SequenceNumber = Interlocked.Increment(ref _sequence).ToString(CultureInfo.InvariantCulture),
+                })],
+            });
+        }
     }
 
     private static string? Arg(string[] args, string name)
