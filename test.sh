@@ -38,7 +38,7 @@ fi
 js="$root/tests/Eddy.Compatibility.Tests/clients/js"
 if command -v npm >/dev/null 2>&1; then
   if [ -f "$js/node_modules/@aws-sdk/client-kinesis/package.json" ] && [ -f "$js/node_modules/@aws-sdk/client-firehose/package.json" ] \
-     && [ -f "$js/node_modules/@smithy/node-http-handler/package.json" ] \
+     && [ -f "$js/node_modules/@smithy/node-http-handler/package.json" ] && [ -f "$js/node_modules/aws-kinesis-agg/package.json" ] \
      && [ "$js/node_modules/.package-lock.json" -nt "$js/package-lock.json" ]; then
     :
   elif ! (cd "$js" && npm ci --no-audit --no-fund --loglevel=error); then

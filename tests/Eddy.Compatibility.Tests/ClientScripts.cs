@@ -31,7 +31,8 @@ internal static partial class ClientScripts
             var js = Dir("js");
             if (!File.Exists(Path.Combine(js, "node_modules", "@aws-sdk", "client-kinesis", "package.json"))
                 || !File.Exists(Path.Combine(js, "node_modules", "@aws-sdk", "client-firehose", "package.json"))
-                || !File.Exists(Path.Combine(js, "node_modules", "@smithy", "node-http-handler", "package.json")))
+                || !File.Exists(Path.Combine(js, "node_modules", "@smithy", "node-http-handler", "package.json"))
+                || !File.Exists(Path.Combine(js, "node_modules", "aws-kinesis-agg", "package.json")))
             {
                 var verb = File.Exists(Path.Combine(js, "package-lock.json")) ? "ci" : "install";
                 var result = await ToolRunner.RunAsync(
