@@ -60,12 +60,13 @@ public sealed class DynamicPartitioningTests : EngineBed
     }
 
     [Fact]
-    public async Task Records_that_are_not_JSON_or_lack_a_key_go_to_the_error_output_and_the_rest_is_delivered()
+    public async Task Records_that_are_not_JSON_lack_a_key_or_make_a_prefix_over_512_characters_go_to_the_error_output()
     {
         var engine = await StartAsync();
         await CreateAsync(engine, "bad", Partitioned(intervalSeconds: 0));
-        await engine.PutRecordsAsync("bad", [Json("a", 1), Encoding.UTF8.GetBytes("not json\n"), Encoding.UTF8.GetBytes("""{"other":1}""" + "\n")]);
-        await SettledAsync(engine, "bad", 3);
+        await engine.PutRecordsAsync("bad", [Json("a", 1), Encoding.UTF8.GetBytes("not json\n"), Encoding.UTF8.GetBytes("""{"other":1}""" + "\n"),
+            Json(new string('x', 500), 2)]);
+        await SettledAsync(engine, "bad", 4);
 
         var objects = await Objects.ReadAllAsync("bucket");
         Assert.Equal(2, objects.Count);
@@ -73,8 +74,9 @@ public sealed class DynamicPartitioningTests : EngineBed
         var (errorKey, error) = Assert.Single(objects, o => o.Key.StartsWith("errors/", StringComparison.Ordinal));
         Assert.Matches(new Regex($"^errors/partitioning-failed/bad-1-2026-03-04-05-06-07-{Uuid}$"), errorKey);
         var lines = Encoding.UTF8.GetString(error).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(["DynamicPartitioning.MetadataExtractionFailed", "DynamicPartitioning.PartitionKeyMissing"], lines.Select(l => l.GetProperty("errorCode").GetString()).Order());
-        Assert.Equal(["not json\n", """{"other":1}""" + "\n"], lines.Select(l => Encoding.UTF8.GetString(l.GetProperty("rawData").GetBytesFromBase64())).Order());
+        Assert.Equal(["DynamicPartitioning.MetadataExtractionFailed", "DynamicPartitioning.PartitionKeyMissing", "DynamicPartitioning.PrefixTooLong"],
+            lines.Select(l => l.GetProperty("errorCode").GetString()).Order());
+        Assert.Equal(["not json\n", """{"other":1}""" + "\n"], lines.Take(2).Select(l => Encoding.UTF8.GetString(l.GetProperty("rawData").GetBytesFromBase64())).Order());
     }
 
     [Fact]

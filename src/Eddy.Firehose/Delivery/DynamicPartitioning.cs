@@ -17,7 +17,8 @@ namespace Eddy.Firehose.Delivery;
 /// oldest record and its uuid from the flush's identity and the partition, so a redo after a crash overwrites the same
 /// objects (exactly once).</para>
 /// <para><b>Failures.</b> A record without a value for one of the Prefix's keys, and the records of partitions past the
-/// <see cref="MaxActivePartitions"/>th of a flush (in buffer order), go to the error output as
+/// <see cref="MaxActivePartitions"/>th of a flush (in buffer order), and the records of a partition whose evaluated
+/// prefix is longer than <see cref="MaxPrefixLength"/> characters, go to the error output as
 /// <see cref="FailedRecord.PartitioningFailed"/>; so do a partition's records when its put still fails after
 /// <c>RetryOptions.DurationInSeconds</c> (default 300). Records that are not JSON for the query were already failed by
 /// the processing step under the same type.</para>
@@ -30,6 +31,9 @@ internal static class DynamicPartitioning
 {
     /// <summary>Active partitions one flush may write (AWS's default quota per delivery stream).</summary>
     public const int MaxActivePartitions = 500;
+
+    /// <summary>The longest evaluated prefix (firehose.md §6.2 rule 4).</summary>
+    public const int MaxPrefixLength = 512;
 
     private const string Member = "DynamicPartitioningConfiguration";
     private const int DefaultRetrySeconds = 300;
@@ -135,6 +139,13 @@ internal static class DynamicPartitioning
             var oldest = DateTimeOffset.FromUnixTimeMilliseconds(members.Min(r => r.ArrivalMs));
             var key = ObjectKeys.ObjectKey(s3.Prefix, flush.DeliveryStreamName, flush.VersionId, oldest, flush.Identity + "/partition/" + partition, s3.Extension,
                 members[0].PartitionKeys);
+            var suffix = flush.DeliveryStreamName.Length + flush.VersionId.ToString(System.Globalization.CultureInfo.InvariantCulture).Length + 58 + s3.Extension.Length; // "-" version "-" yyyy-MM-dd-HH-mm-ss "-" uuid
+            if (key.Length - suffix > MaxPrefixLength)
+            {
+                failed.AddRange(members.Select(r => Failed(r, "DynamicPartitioning.PrefixTooLong",
+                    $"The evaluated prefix is {key.Length - suffix} characters long; at most {MaxPrefixLength} are allowed.")));
+                continue;
+            }
             var body = Flush.Concatenate(members);
             var error = await flush.TryPutObjectAsync(s3.Bucket, key, Compression.CompressObject(s3, key, body), s3.PartitioningRetry, cancellationToken).ConfigureAwait(false);
             if (error is null)
