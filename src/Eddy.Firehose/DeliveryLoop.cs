@@ -31,6 +31,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
     private readonly IFirehoseProcessor? _processor;
     private readonly FirehoseOptions _options;
     private readonly DeliveryCheckpoint? _checkpoint;
+    private readonly string? _sourceStreamArn;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _drain = new();
     private Task _run = Task.CompletedTask;
@@ -47,6 +48,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
         _processor = processor;
         _options = services.Options;
         _checkpoint = checkpoint;
+        _sourceStreamArn = stream.Record.SourceJson is { } source ? (string?)System.Text.Json.Nodes.JsonNode.Parse(source)?["KinesisStreamARN"] : null;
     }
 
     private TimeProvider Time => _options.Time;
@@ -128,7 +130,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
                 using var read = await log.ReadAsync(next, 10_000, size - pendingBytes).ConfigureAwait(false);
                 foreach (var r in read.Records)
                 {
-                    pending.Add(new Buffered(r.Offset, r.TimestampMs, r.Payload.ToArray()));
+                    pending.Add(Read(r.Offset, r.TimestampMs, r.Payload));
                     pendingBytes += r.Payload.Length;
                 }
                 next = read.NextOffset;
@@ -196,7 +198,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             }
             foreach (var r in read.Records.Where(r => r.Offset < end))
             {
-                records.Add(new Buffered(r.Offset, r.TimestampMs, r.Payload.ToArray()));
+                records.Add(Read(r.Offset, r.TimestampMs, r.Payload));
             }
             next = read.NextOffset;
         }
@@ -253,16 +255,19 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
 
     private long Now => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>The processing step (identity without a processor or with processing off).</summary>
+    /// <summary>The processing step: identity without a processor, or with processing off for a DirectPut delivery stream.
+    /// A stream source's records always go through a registered processor (with <c>{"Enabled":false}</c> when processing
+    /// is off), which de-aggregates KPL aggregates before anything else, as Firehose does for its Kinesis source.</summary>
     private async Task<(IReadOnlyList<ProcessedRecord> Delivered, IReadOnlyList<FailedRecord> Failed)> ProcessAsync(Destination destination, List<Buffered> records)
     {
-        if (_processor is null || destination.Processing is not { } processing)
+        var processing = destination.Processing?.ToJsonString() ?? (_sourceStreamArn is null ? null : """{"Enabled":false}""");
+        if (_processor is null || processing is null)
         {
             return ([.. records.Select(r => new ProcessedRecord(RecordId(r.Offset), r.ArrivalMs, r.Data))], []);
         }
         var record = _stream.Record;
-        var context = new ProcessingContext(record.Name, _stream.Arn, processing.ToJsonString(), null);
-        var result = await _processor.ProcessAsync(context, [.. records.Select(r => new FirehoseRecord(RecordId(r.Offset), r.ArrivalMs, r.Data))], _stop.Token).ConfigureAwait(false);
+        var context = new ProcessingContext(record.Name, _stream.Arn, processing, _sourceStreamArn);
+        var result = await _processor.ProcessAsync(context, [.. records.Select(r => new FirehoseRecord(RecordId(r.Offset), r.ArrivalMs, r.Data, r.Kinesis))], _stop.Token).ConfigureAwait(false);
         return (result.Delivered, result.Failed);
     }
 
@@ -309,7 +314,18 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
         return output.ToArray();
     }
 
-    private sealed record Buffered(long Offset, long ArrivalMs, byte[] Data);
+    /// <summary>A buffered record copied out of the log; a stream source's payload is its <see cref="SourceEnvelope"/>.</summary>
+    private Buffered Read(long offset, long timestampMs, ReadOnlyMemory<byte> payload)
+    {
+        if (_sourceStreamArn is null)
+        {
+            return new Buffered(offset, timestampMs, payload.ToArray(), null);
+        }
+        var (kinesis, data) = SourceEnvelope.Decode(payload);
+        return new Buffered(offset, timestampMs, data.ToArray(), kinesis);
+    }
+
+    private sealed record Buffered(long Offset, long ArrivalMs, byte[] Data, KinesisRecordMetadata? Kinesis);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Delivery stream {Name}: the delivery loop failed and stopped; a restart resumes it")]
     private static partial void LogLoopFailed(ILogger logger, string name, Exception exception);

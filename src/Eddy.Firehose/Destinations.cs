@@ -93,12 +93,13 @@ internal sealed class Destination
         {
             throw FirehoseException.Invalid("Elasticsearch and OpenSearch destinations can only be updated to Elasticsearch or OpenSearch destinations.");
         }
-        if (kind != Kind)
+        var merged = update;
+        if (kind == Kind)
         {
-            return Make(kind, update);
+            merged = Configuration.DeepClone().AsObject();
+            Merge(merged, update);
         }
-        var merged = Configuration.DeepClone().AsObject();
-        Merge(merged, update);
+        DynamicPartitioning.CheckUpdate(this, kind, merged);
         return Make(kind, merged);
     }
 
@@ -210,8 +211,13 @@ internal sealed record S3Settings(
     string? Prefix,
     string? ErrorOutputPrefix,
     string Compression,
-    string? FileExtension)
+    string? FileExtension,
+    TimeSpan? PartitioningRetry = null)
 {
+    /// <summary>Whether dynamic partitioning is enabled (an ExtendedS3 destination's <c>DynamicPartitioningConfiguration</c>):
+    /// a flush becomes one object per partition, whose puts are retried for <see cref="PartitioningRetry"/>.</summary>
+    public bool Partitioned => PartitioningRetry is not null;
+
     public static S3Settings From(JsonObject s3)
     {
         var arn = (string?)s3["BucketARN"] ?? "";
@@ -220,7 +226,8 @@ internal sealed record S3Settings(
             (string?)s3["Prefix"],
             (string?)s3["ErrorOutputPrefix"],
             (string?)s3["CompressionFormat"] ?? "UNCOMPRESSED",
-            (string?)s3["FileExtension"]);
+            (string?)s3["FileExtension"],
+            DynamicPartitioning.RetryOf(s3));
     }
 
     /// <summary>The extension of this configuration's objects.</summary>
@@ -247,9 +254,6 @@ internal sealed record S3Settings(
         {
             throw FirehoseException.Invalid("Partition key expressions are not allowed in ErrorOutputPrefix.");
         }
-        if (prefix.Any(p => p.IsPartitionKey))
-        {
-            throw FirehoseException.Invalid("Partition key expressions in Prefix require dynamic partitioning to be enabled.");
-        }
+        DynamicPartitioning.Validate(this, prefix);
     }
 }

@@ -6,7 +6,8 @@ namespace Eddy.Firehose;
 /// <summary>
 /// The source of a <c>KinesisStreamAsSource</c> delivery stream: a <see cref="StreamFollower"/> over the Eddy stream
 /// (every shard, parents before children) under the consumer name <c>firehose:&lt;id&gt;</c>, starting at the delivery
-/// stream's creation time, appending each batch to the delivery stream's buffer log; the follower checkpoints after
+/// stream's creation time, appending each batch to the delivery stream's buffer log (each record in a
+/// <see cref="SourceEnvelope"/> with its shard, partition key, arrival time and sequence number); the follower checkpoints after
 /// the append. A crash between the append and the checkpoint appends that batch again (at least once, as AWS states
 /// for its Kinesis source).
 /// </summary>
@@ -63,9 +64,13 @@ internal sealed partial class KinesisSource(DeliveryStream stream, IShardReaders
         {
             return;
         }
-        var payloads = batch.Batch.Records.Select(r => r.Data).ToList();
+        // Each record goes into the buffer with its Kinesis metadata (SourceEnvelope), for the processing step's
+        // kinesisRecordMetadata and the KPL de-aggregation that needs to know a record came from a stream.
+        var payloads = batch.Batch.Records
+            .Select(r => (ReadOnlyMemory<byte>)SourceEnvelope.Encode(batch.ShardId, r.SequenceNumber, r.ArrivalMs, r.PartitionKey.Span, r.Data.Span))
+            .ToList();
         await stream.Log.AppendAsync(payloads, cancellationToken).ConfigureAwait(false);
-        stream.Counters.Incoming(payloads.Count, payloads.Sum(p => (long)p.Length));
+        stream.Counters.Incoming(payloads.Count, batch.Batch.Records.Sum(r => (long)r.Data.Length));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery stream {Name}: reading its source {StreamArn} failed; retrying")]

@@ -66,14 +66,17 @@ internal static class ObjectKeys
         return parts;
     }
 
-    /// <summary>The key of a delivered object.</summary>
-    public static string ObjectKey(string? prefix, string deliveryStreamName, long versionId, DateTimeOffset oldestArrival, string flushIdentity, string extension)
+    /// <summary>The key of a delivered object. With dynamic partitioning, <paramref name="partitionKeys"/> are the
+    /// partition's keys (named <c>partitionKeyFromQuery:KEY</c> / <c>partitionKeyFromLambda:KEY</c>) and no
+    /// <c>yyyy/MM/dd/HH/</c> is added to a prefix with partition keys (AWS's worked example, firehose.md §6.4).</summary>
+    public static string ObjectKey(string? prefix, string deliveryStreamName, long versionId, DateTimeOffset oldestArrival, string flushIdentity, string extension,
+        IReadOnlyDictionary<string, string>? partitionKeys = null)
     {
         var seed = Seed(flushIdentity);
         var sb = new StringBuilder();
         var parts = Parse(prefix ?? "", "Prefix");
-        Evaluate(sb, parts, oldestArrival, null, seed);
-        if (!parts.Any(p => p.IsTimestamp))
+        Evaluate(sb, parts, oldestArrival, null, seed, partitionKeys);
+        if (!parts.Any(p => p.IsTimestamp || p.IsPartitionKey))
         {
             sb.Append(oldestArrival.UtcDateTime.ToString("yyyy'/'MM'/'dd'/'HH'/'", CultureInfo.InvariantCulture));
         }
@@ -118,7 +121,26 @@ internal static class ObjectKeys
         _ => "",
     };
 
-    private static void Evaluate(StringBuilder sb, IReadOnlyList<PrefixPart> parts, DateTimeOffset time, string? errorOutputType, byte[] seed)
+    /// <summary>A record's partition under <paramref name="parts"/> (a parsed Prefix): the values of its partition-key
+    /// expressions, length-prefixed and joined (equal for records that share an evaluated prefix); or null and the first
+    /// expression (<c>partitionKeyFromQuery:KEY</c>) the record has no value for.</summary>
+    public static (string? Partition, string? Missing) Partition(IReadOnlyList<PrefixPart> parts, IReadOnlyDictionary<string, string>? keys)
+    {
+        var sb = new StringBuilder();
+        foreach (var part in parts.Where(p => p.IsPartitionKey))
+        {
+            var name = part.Namespace + ":" + part.Value;
+            if (keys is null || !keys.TryGetValue(name, out var value))
+            {
+                return (null, name);
+            }
+            sb.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
+        }
+        return (sb.ToString(), null);
+    }
+
+    private static void Evaluate(StringBuilder sb, IReadOnlyList<PrefixPart> parts, DateTimeOffset time, string? errorOutputType, byte[] seed,
+        IReadOnlyDictionary<string, string>? partitionKeys = null)
     {
         var random = 0;
         foreach (var part in parts)
@@ -135,6 +157,10 @@ internal static class ObjectKeys
             else if (part.IsErrorOutputType)
             {
                 sb.Append(errorOutputType);
+            }
+            else if (part.IsPartitionKey)
+            {
+                sb.Append(partitionKeys?.GetValueOrDefault(part.Namespace + ":" + part.Value));
             }
             else if (part.Value == "random-string")
             {

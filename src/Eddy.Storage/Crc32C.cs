@@ -13,7 +13,7 @@ namespace Eddy.Storage;
 /// Uses the SSE4.2 <c>crc32</c> instruction when the CPU has it, otherwise a slicing-by-8 table. Both paths give the same
 /// result (tested). Written by hand because System.IO.Hashing is not available to this build.
 /// </remarks>
-internal static class Crc32C
+public static class Crc32C
 {
     private const uint Polynomial = 0x82F63B78u;
 

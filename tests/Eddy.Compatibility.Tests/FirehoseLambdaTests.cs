@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Eddy.Testing;
 using Xunit.Abstractions;
 
@@ -13,65 +11,9 @@ public sealed class FirehoseLambdaTests(ITestOutputHelper output)
     [Fact]
     public async Task Boto3_delivery_stream_with_a_lambda_processor_delivers_drops_and_fails_records()
     {
-        using var function = new TransformFunction();
+        using var function = new TestFunction(body => FirehoseTransforms.UppercaseDropFail(body)); // uppercases, drops "drop", fails "fail"
         await using var server = await EddyServer.StartAsync(new EddyServerOptions { InMemory = true, ExtraArgs = ["--function", "upper=" + function.Url] });
         await ClientScripts.RunScenarioAsync("python3", Path.Combine("python", "firehose_lambda.py"), server, ClientScripts.Prefix("py", "fhlambda"), output);
         Assert.NotEqual(0, function.Invocations);
-    }
-
-    /// <summary>A Firehose transform function on loopback (HttpListener): uppercases each record, answers Dropped for
-    /// "drop" and ProcessingFailed for "fail".</summary>
-    private sealed class TransformFunction : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Task _serve;
-        private int _invocations;
-
-        public TransformFunction()
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Url = $"http://127.0.0.1:{port}/";
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
-            _serve = Task.Run(ServeAsync);
-        }
-
-        public string Url { get; }
-
-        public int Invocations => Volatile.Read(ref _invocations);
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                Interlocked.Increment(ref _invocations);
-                using var buffer = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(buffer);
-                var body = FirehoseTransforms.UppercaseDropFail(buffer.ToArray());
-                context.Response.ContentType = "application/json";
-                context.Response.ContentLength64 = body.Length;
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            _serve.Wait(TimeSpan.FromSeconds(10));
-        }
     }
 }

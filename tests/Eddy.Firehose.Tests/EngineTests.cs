@@ -1,50 +1,14 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
-using Eddy.Catalog;
 using Eddy.Core.Firehose;
-using Eddy.Objects;
-using Eddy.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Eddy.Firehose.Tests;
 
 /// <summary>The engine on the memory twins and a fake clock: buffering hints, key layout, compression, retries while the
 /// bucket is missing, exactly once across a crash between an object's put and its checkpoint, shutdown flushes.</summary>
-public sealed class EngineTests : IAsyncLifetime
+public sealed class EngineTests : EngineBed
 {
-    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));
-    private readonly MemoryLogStore _logs;
-    private readonly MemoryCatalogStore _catalog = new();
-    private readonly HeldObjectStore _objects;
-    private readonly List<FirehoseEngine> _engines = [];
-
-    public EngineTests()
-    {
-        _logs = new MemoryLogStore(_time);
-        _objects = new HeldObjectStore(new MemoryObjectStore(_time));
-    }
-
-    public Task InitializeAsync() => _objects.CreateBucketAsync("bucket", CancellationToken.None);
-
-    public async Task DisposeAsync()
-    {
-        foreach (var engine in _engines)
-        {
-            await engine.DisposeAsync();
-        }
-        await _logs.DisposeAsync();
-    }
-
-    private async Task<FirehoseEngine> StartAsync(IFirehoseProcessor? processor = null)
-    {
-        var engine = new FirehoseEngine(new FirehoseOptions { Time = _time }, _logs, _catalog, _objects, processor: processor);
-        _engines.Add(engine);
-        await engine.StartAsync();
-        return engine;
-    }
-
     private static DestinationInput S3(int sizeMb = 1, int intervalSeconds = 60, string compression = "UNCOMPRESSED", string? prefix = null, string? errorPrefix = null) =>
         new("ExtendedS3DestinationConfiguration", $$"""
             {"RoleARN":"arn:aws:iam::000000000000:role/r","BucketARN":"arn:aws:s3:::bucket",
@@ -59,7 +23,7 @@ public sealed class EngineTests : IAsyncLifetime
         [.. Enumerable.Range(0, count).Select(i => (ReadOnlyMemory<byte>)Encoding.ASCII.GetBytes(i.ToString("D8", null).PadRight(size - 1, fill) + "\n"))];
 
     private Task DeliveredAsync(FirehoseEngine engine, string name, long records) =>
-        engine.WaitForMetricsAsync(name, m => m.DeliveryRecords >= records, CancellationToken.None).WaitAsync(s_wait);
+        engine.WaitForMetricsAsync(name, m => m.DeliveryRecords >= records, CancellationToken.None).WaitAsync(Wait);
 
     [Fact]
     public async Task The_interval_flushes_one_object_with_AWS_key_layout_and_the_records_concatenated()
@@ -71,12 +35,12 @@ public sealed class EngineTests : IAsyncLifetime
         {
             await engine.PutRecordsAsync("orders", [hello]);
         }
-        _time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Empty(await _objects.ReadAllAsync("bucket"));
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(await Objects.ReadAllAsync("bucket"));
+        Time.Advance(TimeSpan.FromSeconds(1));
         await DeliveredAsync(engine, "orders", 3);
 
-        var (key, data) = Assert.Single(await _objects.ReadAllAsync("bucket"));
+        var (key, data) = Assert.Single(await Objects.ReadAllAsync("bucket"));
         Assert.Matches(new Regex("^2026/03/04/05/orders-1-2026-03-04-05-06-07-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"), key);
         Assert.Equal("hello\nhello\nhello\n", Encoding.ASCII.GetString(data));
         var metrics = Assert.Single(engine.Snapshot());
@@ -94,13 +58,13 @@ public sealed class EngineTests : IAsyncLifetime
             await engine.PutRecordsAsync("big", batch); // 1500 KiB in all
         }
         await DeliveredAsync(engine, "big", 1024);
-        var first = Assert.Single(await _objects.ReadAllAsync("bucket"));
+        var first = Assert.Single(await Objects.ReadAllAsync("bucket"));
         Assert.Equal(1024 * 1024, first.Value.Length);
 
-        _time.Advance(TimeSpan.FromSeconds(900));
+        Time.Advance(TimeSpan.FromSeconds(900));
         await DeliveredAsync(engine, "big", 1500);
-        Assert.Equal(2, (await _objects.ReadAllAsync("bucket")).Count);
-        Assert.Equal(1500 * 1024, (await _objects.ReadAllAsync("bucket")).Values.Sum(v => v.Length));
+        Assert.Equal(2, (await Objects.ReadAllAsync("bucket")).Count);
+        Assert.Equal(1500 * 1024, (await Objects.ReadAllAsync("bucket")).Values.Sum(v => v.Length));
     }
 
     [Theory]
@@ -117,7 +81,7 @@ public sealed class EngineTests : IAsyncLifetime
         await engine.PutRecordsAsync("c", records);
         await DeliveredAsync(engine, "c", 400);
 
-        var (key, data) = Assert.Single(await _objects.ReadAllAsync("bucket"));
+        var (key, data) = Assert.Single(await Objects.ReadAllAsync("bucket"));
         Assert.EndsWith(extension, key, StringComparison.Ordinal);
         var expected = records.SelectMany(r => r.ToArray()).ToArray();
         Assert.Equal(expected, Compression.Decompress(compression, data));
@@ -139,7 +103,7 @@ public sealed class EngineTests : IAsyncLifetime
         await engine.PutRecordsAsync("p", Records(1, 10));
         await DeliveredAsync(engine, "p", 1);
 
-        var key = Assert.Single(await _objects.ReadAllAsync("bucket")).Key;
+        var key = Assert.Single(await Objects.ReadAllAsync("bucket")).Key;
         Assert.Matches(new Regex("^logs/year=2026/at=03-04T05/r=[0-9a-f-]{11}/p-1-2026-03-04-05-06-07-[0-9a-f-]{36}$"), key);
     }
 
@@ -164,15 +128,15 @@ public sealed class EngineTests : IAsyncLifetime
         await CreateAsync(engine, "r", new DestinationInput("S3DestinationConfiguration",
             """{"RoleARN":"arn:aws:iam::000000000000:role/r","BucketARN":"arn:aws:s3:::later","BufferingHints":{"SizeInMBs":1,"IntervalInSeconds":0}}"""));
         await engine.PutRecordsAsync("r", Records(10, 100));
-        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 1, CancellationToken.None).WaitAsync(s_wait);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 2, CancellationToken.None).WaitAsync(s_wait);
+        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 1, CancellationToken.None).WaitAsync(Wait);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await engine.WaitForMetricsAsync("r", m => m.DeliveryAttempts >= 2, CancellationToken.None).WaitAsync(Wait);
         Assert.Equal(0, engine.Snapshot()[0].DeliveryPuts);
 
-        await _objects.CreateBucketAsync("later", CancellationToken.None);
-        _time.Advance(TimeSpan.FromSeconds(2));
+        await Objects.CreateBucketAsync("later", CancellationToken.None);
+        Time.Advance(TimeSpan.FromSeconds(2));
         await DeliveredAsync(engine, "r", 10);
-        var (_, data) = Assert.Single(await _objects.ReadAllAsync("later"));
+        var (_, data) = Assert.Single(await Objects.ReadAllAsync("later"));
         Assert.Equal(10 * 100, data.Length);
     }
 
@@ -182,28 +146,28 @@ public sealed class EngineTests : IAsyncLifetime
         var crashed = await StartAsync();
         await CreateAsync(crashed, "x", S3(intervalSeconds: 0));
         var stored = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _objects.AfterPut = key =>
+        Objects.AfterPut = key =>
         {
             stored.TrySetResult(key);
             return new TaskCompletionSource().Task; // the process "dies" here: the put never completes for its caller
         };
         var records = Records(50, 200);
         await crashed.PutRecordsAsync("x", records);
-        var firstKey = await stored.Task.WaitAsync(s_wait);
-        _objects.AfterPut = null;
-        _engines.Remove(crashed); // abandoned, as kill -9 would leave it
+        var firstKey = await stored.Task.WaitAsync(Wait);
+        Objects.AfterPut = null;
+        Engines.Remove(crashed); // abandoned, as kill -9 would leave it
 
         var restarted = await StartAsync();
         await DeliveredAsync(restarted, "x", 50);
-        var (key, data) = Assert.Single(await _objects.ReadAllAsync("bucket"));
+        var (key, data) = Assert.Single(await Objects.ReadAllAsync("bucket"));
         Assert.Equal(firstKey, key);
         Assert.Equal([.. records.SelectMany(r => r.ToArray())], data);
-        Assert.Equal(2, _objects.Puts);
+        Assert.Equal(2, Objects.Puts);
 
         await restarted.PutRecordsAsync("x", Records(5, 10));
         await DeliveredAsync(restarted, "x", 55);
-        Assert.Equal(2, (await _objects.ReadAllAsync("bucket")).Count);
-        Assert.Equal(50 * 200 + 5 * 10, (await _objects.ReadAllAsync("bucket")).Values.Sum(v => v.Length));
+        Assert.Equal(2, (await Objects.ReadAllAsync("bucket")).Count);
+        Assert.Equal(50 * 200 + 5 * 10, (await Objects.ReadAllAsync("bucket")).Values.Sum(v => v.Length));
     }
 
     [Fact]
@@ -212,9 +176,9 @@ public sealed class EngineTests : IAsyncLifetime
         var engine = await StartAsync();
         await CreateAsync(engine, "s", S3(intervalSeconds: 900, sizeMb: 128));
         await engine.PutRecordsAsync("s", Records(7, 10));
-        Assert.Empty(await _objects.ReadAllAsync("bucket"));
+        Assert.Empty(await Objects.ReadAllAsync("bucket"));
         await engine.StopAsync();
-        Assert.Equal(70, Assert.Single(await _objects.ReadAllAsync("bucket")).Value.Length);
+        Assert.Equal(70, Assert.Single(await Objects.ReadAllAsync("bucket")).Value.Length);
     }
 
     [Fact]
@@ -236,7 +200,7 @@ public sealed class EngineTests : IAsyncLifetime
         Assert.Contains("\"CompressionFormat\":\"UNCOMPRESSED\"", view.DestinationJson, StringComparison.Ordinal);
         await engine.PutRecordsAsync("u", Records(1, 10));
         await DeliveredAsync(engine, "u", 1);
-        Assert.StartsWith("v2/2026/03/04/05/u-2-", Assert.Single(await _objects.ReadAllAsync("bucket")).Key, StringComparison.Ordinal);
+        Assert.StartsWith("v2/2026/03/04/05/u-2-", Assert.Single(await Objects.ReadAllAsync("bucket")).Key, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -249,9 +213,9 @@ public sealed class EngineTests : IAsyncLifetime
              "ProcessingConfiguration":{"Enabled":true,"Processors":[{"Type":"Lambda","Parameters":[{"ParameterName":"LambdaArn","ParameterValue":"arn:aws:lambda:us-east-1:000000000000:function:f"}]}]}}
             """));
         await engine.PutRecordsAsync("t", [Encoding.ASCII.GetBytes("a\n"), Encoding.ASCII.GetBytes("poison\n"), Encoding.ASCII.GetBytes("b\n")]);
-        await engine.WaitForMetricsAsync("t", m => m.DeliveryRecords + m.ProcessingFailedRecords >= 3, CancellationToken.None).WaitAsync(s_wait);
+        await engine.WaitForMetricsAsync("t", m => m.DeliveryRecords + m.ProcessingFailedRecords >= 3, CancellationToken.None).WaitAsync(Wait);
 
-        var objects = await _objects.ReadAllAsync("bucket");
+        var objects = await Objects.ReadAllAsync("bucket");
         Assert.Equal("A\nB\n", Encoding.ASCII.GetString(Assert.Single(objects, o => o.Key.StartsWith("ok/2026/03/04/05/t-1-", StringComparison.Ordinal)).Value));
         var (errorKey, error) = Assert.Single(objects, o => !o.Key.StartsWith("ok/2026", StringComparison.Ordinal));
         Assert.StartsWith("ok/processing-failed/2026/03/04/05/t-1-2026-03-04-05-06-07-", errorKey, StringComparison.Ordinal);
@@ -267,7 +231,7 @@ public sealed class EngineTests : IAsyncLifetime
         await CreateAsync(engine, "n", S3(intervalSeconds: 0));
         await engine.PutRecordsAsync("n", [Encoding.ASCII.GetBytes("poison\n")]);
         await DeliveredAsync(engine, "n", 1);
-        Assert.Equal("poison\n", Encoding.ASCII.GetString(Assert.Single(await _objects.ReadAllAsync("bucket")).Value));
+        Assert.Equal("poison\n", Encoding.ASCII.GetString(Assert.Single(await Objects.ReadAllAsync("bucket")).Value));
     }
 
     /// <summary>Uppercases every record but fails those that say "poison".</summary>

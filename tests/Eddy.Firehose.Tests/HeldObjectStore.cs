@@ -14,6 +14,9 @@ internal sealed class HeldObjectStore(MemoryObjectStore inner) : IObjectStore
     /// <summary>Runs after an object is stored, before the put completes.</summary>
     public Func<string, Task>? AfterPut { get; set; }
 
+    /// <summary>Keys whose puts fail with S3's InternalError (nothing stored).</summary>
+    public Func<string, bool>? FailPut { get; set; }
+
     public async Task<IReadOnlyDictionary<string, byte[]>> ReadAllAsync(string bucket)
     {
         var all = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
@@ -38,6 +41,10 @@ internal sealed class HeldObjectStore(MemoryObjectStore inner) : IObjectStore
 
     public async Task<ObjectInfo> PutObjectAsync(string bucket, string key, Stream content, ObjectWrite write, CancellationToken cancellationToken)
     {
+        if (FailPut?.Invoke(key) == true)
+        {
+            throw new ObjectStoreException("InternalError", "We encountered an internal error. Please try again.", 500);
+        }
         var info = await inner.PutObjectAsync(bucket, key, content, write, cancellationToken);
         Interlocked.Increment(ref _puts);
         if (AfterPut is { } after)

@@ -15,7 +15,7 @@ namespace Eddy.Functions.Tests;
 /// <summary>The Firehose engine with <see cref="FunctionsFirehoseProcessor"/> as its processing step and a real HTTP
 /// receiver as the Lambda: Ok records are delivered transformed, Dropped ones vanish, ProcessingFailed ones land in the
 /// error output as AWS's JSON lines.</summary>
-public sealed class FirehoseProcessingTests : IAsyncLifetime
+public sealed partial class FirehoseProcessingTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero));

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Eddy.Catalog;
+using Eddy.Core.Firehose;
 using Eddy.Core.Functions;
 using Eddy.Functions.Firehose;
 using Microsoft.Extensions.Time.Testing;

@@ -32,8 +32,14 @@ public interface IFirehoseProcessor
 /// JSON.</summary>
 public sealed record ProcessingContext(string DeliveryStreamName, string DeliveryStreamArn, string ProcessingConfigurationJson, string? SourceKinesisStreamArn);
 
-/// <summary>A buffered record: its opaque id, arrival time (Unix ms) and bytes.</summary>
-public sealed record FirehoseRecord(string RecordId, long ArrivalMs, ReadOnlyMemory<byte> Data);
+/// <summary>A buffered record: its opaque id, arrival time (Unix ms) and bytes; for a <c>KinesisStreamAsSource</c> delivery
+/// stream also where it was read (null for DirectPut records).</summary>
+public sealed record FirehoseRecord(string RecordId, long ArrivalMs, ReadOnlyMemory<byte> Data, KinesisRecordMetadata? Kinesis = null);
+
+/// <summary>The Lambda event's <c>kinesisRecordMetadata</c> of a stream-source record: the shard, the partition key, the
+/// stream's arrival time (Unix ms), the sequence number, and the position inside a KPL aggregate (<c>subsequenceNumber</c>,
+/// empty for a plain record).</summary>
+public sealed record KinesisRecordMetadata(string ShardId, string PartitionKey, long ApproximateArrivalTimestampMs, string SequenceNumber, string SubsequenceNumber = "");
 
 /// <summary>A record as the processor left it, with the partition keys it extracted (null: none), named as the prefix
 /// expression names them: <c>partitionKeyFromQuery:KEY</c>, <c>partitionKeyFromLambda:KEY</c>.</summary>
@@ -48,6 +54,11 @@ public sealed record FailedRecord(FirehoseRecord Record, string ErrorCode, strin
 {
     /// <summary>The error output type of records the processing step failed.</summary>
     public const string ProcessingFailed = "processing-failed";
+
+    /// <summary>The error output type of records dynamic partitioning could not place (not JSON for the query, a partition
+    /// key missing, the active-partition limit). AWS's string is not in the reference (UNVERIFIED): Eddy writes
+    /// <c>partitioning-failed</c>.</summary>
+    public const string PartitioningFailed = "partitioning-failed";
 }
 
 /// <summary>The outcome of one call: records to deliver (dropped ones absent), records to the error output.</summary>

@@ -64,11 +64,14 @@ internal sealed partial class Flush
     public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The records' bytes concatenated in order, nothing between them (an S3 object's body, a Splunk raw body).</summary>
-    public byte[] Concatenated()
+    public byte[] Concatenated() => Concatenate(Records);
+
+    /// <summary>Records' bytes concatenated in order, nothing between them.</summary>
+    public static byte[] Concatenate(IReadOnlyList<ProcessedRecord> records)
     {
-        var output = new byte[Records.Sum(r => (long)r.Data.Length)];
+        var output = new byte[records.Sum(r => (long)r.Data.Length)];
         var at = 0;
-        foreach (var r in Records)
+        foreach (var r in records)
         {
             r.Data.Span.CopyTo(output.AsSpan(at));
             at += r.Data.Length;
@@ -81,9 +84,14 @@ internal sealed partial class Flush
     public RetryWindow Retry(TimeSpan? duration) => new(this, duration);
 
     /// <summary>Puts an object, retrying until it succeeds (S3's rule: a bucket that is missing or down delays delivery).</summary>
-    public async Task PutObjectAsync(string bucket, string key, byte[] content, CancellationToken cancellationToken)
+    public Task PutObjectAsync(string bucket, string key, byte[] content, CancellationToken cancellationToken) =>
+        TryPutObjectAsync(bucket, key, content, null, cancellationToken);
+
+    /// <summary>Puts an object, retrying within <paramref name="window"/> (null: until it succeeds); the last attempt's
+    /// error when the window closed first, null once the object is stored.</summary>
+    public async Task<Exception?> TryPutObjectAsync(string bucket, string key, byte[] content, TimeSpan? window, CancellationToken cancellationToken)
     {
-        var retry = Retry(null);
+        var retry = Retry(window);
         while (true)
         {
             try
@@ -91,11 +99,14 @@ internal sealed partial class Flush
                 using var body = new MemoryStream(content, writable: false);
                 await Objects.PutObjectAsync(bucket, key, body, ObjectWrite.Default, cancellationToken).ConfigureAwait(false);
                 retry.Succeeded();
-                return;
+                return null;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                await retry.FailedAsync($"putting s3://{bucket}/{key}", e, cancellationToken).ConfigureAwait(false);
+                if (!await retry.FailedAsync($"putting s3://{bucket}/{key}", e, cancellationToken).ConfigureAwait(false))
+                {
+                    return e;
+                }
             }
         }
     }

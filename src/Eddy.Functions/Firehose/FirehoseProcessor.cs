@@ -27,7 +27,7 @@ public sealed class FirehoseProcessor
 
     /// <summary>The error output type of records MetadataExtraction could not take keys from. AWS's string is not in the
     /// reference (UNVERIFIED); Eddy writes <c>partitioning-failed</c>.</summary>
-    public const string PartitioningFailed = "partitioning-failed";
+    public const string PartitioningFailed = Core.Firehose.FailedRecord.PartitioningFailed;
 
     private const int MaxRetries = 300;
 

@@ -28,7 +28,7 @@ public sealed class FunctionsFirehoseProcessor(IFunctionInvoker invoker, TimePro
         ArgumentNullException.ThrowIfNull(records);
         var processor = FirehoseProcessor.Create(Processors(context.ProcessingConfigurationJson),
             new DeliveryContext(context.DeliveryStreamArn, RegionOf(context.DeliveryStreamArn), context.SourceKinesisStreamArn), invoker, _time);
-        var outcome = await processor.ProcessAsync([.. records.Select(r => new SourceRecord(r.RecordId, r.ArrivalMs, r.Data))], cancellationToken).ConfigureAwait(false);
+        var outcome = await processor.ProcessAsync([.. records.Select(r => new SourceRecord(r.RecordId, r.ArrivalMs, r.Data, r.Kinesis))], cancellationToken).ConfigureAwait(false);
         var delivered = outcome.Records.Select(r => new CoreProcessed(r.RecordId, r.ArrivalTimestampMs, r.Data, Keys(r))).ToList();
         var byId = records.ToDictionary(r => r.RecordId, StringComparer.Ordinal);
         var failed = outcome.Errors.Select(e => Failed(e, byId, records)).ToList();

@@ -1,4 +1,5 @@
 using Eddy.Core;
+using Eddy.Core.Firehose;
 
 namespace Eddy.Functions.Firehose;
 
@@ -8,10 +9,6 @@ namespace Eddy.Functions.Firehose;
 /// <param name="Data">The record's bytes.</param>
 /// <param name="Kinesis">For a Kinesis stream source: where the record came from; null for DirectPut.</param>
 public sealed record SourceRecord(string RecordId, long ArrivalTimestampMs, ReadOnlyMemory<byte> Data, KinesisRecordMetadata? Kinesis = null);
-
-/// <summary>The Lambda event's <c>kinesisRecordMetadata</c> of a stream-source record (subsequenceNumber is the position
-/// inside a KPL aggregate, empty for a plain record).</summary>
-public sealed record KinesisRecordMetadata(string ShardId, string PartitionKey, long ApproximateArrivalTimestampMs, string SequenceNumber, string SubsequenceNumber = "");
 
 /// <summary>A record leaving processing for the destination, with the partition keys dynamic partitioning uses.</summary>
 /// <param name="FromQuery">Keys from the MetadataExtraction (jq) processor (empty without one).</param>
