@@ -7,6 +7,7 @@ internal static class DestinationWriters
     public static IDestinationWriter? For(Destination destination) => destination.Kind switch
     {
         "ExtendedS3" => S3Writer.Instance,
+        SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless => SearchWriter.Instance,
         _ => null,
     };
 
@@ -19,6 +20,9 @@ internal static class DestinationWriters
         ArgumentNullException.ThrowIfNull(configuration);
         switch (kind)
         {
+            case SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless:
+                SearchSettings.Prepare(kind, configuration);
+                break;
             default:
                 break;
         }
