@@ -37,14 +37,15 @@ public sealed class OpenSearchReceiver : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly List<BulkRequest> _requests = [];
     private readonly Dictionary<(string Index, string Id), string> _documents = [];
+    private readonly Dictionary<(string Index, string Id), int> _received = [];
     private int _generatedIds;
     private int _aborted;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private OpenSearchReceiver(WebApplication app) => _app = app;
 
-    /// <summary>The status of an item given the item and how many times a document with its id was received before
-    /// (0 the first time); default 201 (created). Any status but 2xx fails the item.</summary>
+    /// <summary>The status of an item given the item and how many times an item with its index and id was answered
+    /// before (0 the first time); default 201 (created). Any status but 2xx fails the item.</summary>
     public Func<BulkItem, int, int> ItemStatus { get; set; } = (_, _) => 201;
 
     /// <summary>When set, every request is answered with this status (e.g. 503, 429) and nothing is indexed.</summary>
@@ -73,6 +74,18 @@ public sealed class OpenSearchReceiver : IAsyncDisposable
             lock (_lock)
             {
                 return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>How many documents are indexed (cheaper than <see cref="Documents"/>).</summary>
+    public int DocumentCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _documents.Count;
             }
         }
     }
@@ -166,7 +179,12 @@ public sealed class OpenSearchReceiver : IAsyncDisposable
         {
             foreach (var item in items)
             {
-                var seen = item.Id is null ? 0 : _requests.SelectMany(r => r.Items).Count(i => i.Id == item.Id && i.Index == item.Index);
+                var seen = 0;
+                if (item.Id is not null)
+                {
+                    seen = _received.GetValueOrDefault((item.Index, item.Id));
+                    _received[(item.Index, item.Id)] = seen + 1;
+                }
                 var itemStatus = ItemStatus(item, seen);
                 var id = item.Id ?? $"gen-{++_generatedIds}";
                 statuses.Add(itemStatus);
