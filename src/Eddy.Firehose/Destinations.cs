@@ -93,6 +93,10 @@ internal sealed class Destination
         {
             throw FirehoseException.Invalid("Elasticsearch and OpenSearch destinations can only be updated to Elasticsearch or OpenSearch destinations.");
         }
+        if (SearchSettings.IsSearchKind(kind) && SearchSettings.IsSearchKind(Kind))
+        {
+            SearchSettings.KeepBackupMode(Configuration, update);
+        }
         var merged = update;
         if (kind == Kind)
         {

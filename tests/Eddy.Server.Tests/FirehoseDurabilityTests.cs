@@ -32,20 +32,22 @@ public sealed class FirehoseDurabilityTests(ITestOutputHelper output) : IAsyncLi
         return Task.CompletedTask;
     }
 
-    private static FirehoseClient Client(Uri endpoint) => new(new EddyClientOptions
+    internal static FirehoseClient Client(Uri endpoint) => new(new EddyClientOptions
     {
         Endpoint = endpoint,
         Credentials = new AwsCredentials("test", "test"),
         Retry = new Eddy.Client.Retries.RetryOptions { MaxAttempts = 1 }, // a retried append could store a batch twice
     });
 
-    /// <summary>Puts batches of unique lines until stopped; the lines of every acknowledged batch go into <paramref name="acks"/>.</summary>
-    private static async Task ProduceAsync(FirehoseClient client, int producer, ConcurrentBag<string> acks, CancellationToken stop)
+    /// <summary>Puts batches of unique lines (<paramref name="text"/> of producer and index, default <c>p{producer}-{i}-xxx...</c>)
+    /// to the delivery stream <c>crash</c> until stopped; the lines of every acknowledged batch go into <paramref name="acks"/>.</summary>
+    internal static async Task ProduceAsync(FirehoseClient client, int producer, ConcurrentBag<string> acks, CancellationToken stop, Func<int, int, string>? text = null)
     {
+        text ??= (p, i) => $"p{p}-{i}-{new string('x', 100)}";
         var n = 0;
         while (!stop.IsCancellationRequested)
         {
-            var lines = Enumerable.Range(n, 500).Select(i => $"p{producer}-{i}-{new string('x', 100)}").ToList();
+            var lines = Enumerable.Range(n, 500).Select(i => text(producer, i)).ToList();
             n += lines.Count;
             try
             {

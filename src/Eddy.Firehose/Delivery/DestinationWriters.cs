@@ -7,6 +7,7 @@ internal static class DestinationWriters
     public static IDestinationWriter? For(Destination destination) => destination.Kind switch
     {
         "ExtendedS3" => S3Writer.Instance,
+        SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless => SearchWriter.Instance,
         _ => null,
     };
 
@@ -21,6 +22,9 @@ internal static class DestinationWriters
         {
             case "ExtendedS3":
                 DynamicPartitioning.Prepare(configuration);
+                break;
+            case SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless:
+                SearchSettings.Prepare(kind, configuration);
                 break;
             default:
                 break;

@@ -87,7 +87,9 @@ public sealed class ServiceModel
     {
         using var stream = typeof(ServiceModel).Assembly.GetManifestResourceStream(resourceName)
             ?? throw new InvalidOperationException($"Embedded resource '{resourceName}' not found in {typeof(ServiceModel).Assembly.GetName().Name}.");
-        return Load(stream);
+        var model = Load(stream);
+        ModelRelaxations.Apply(resourceName, model);
+        return model;
     }
 
     private static ServiceModel Build(JsonElement root)
