@@ -99,7 +99,7 @@ internal sealed class Destination
         }
         var merged = Configuration.DeepClone().AsObject();
         Merge(merged, update);
-        return Make(kind, merged);
+        return Make(kind, merged, Configuration);
     }
 
     /// <summary>The <c>DestinationDescription</c> object: id and the description member(s); secrets left out.</summary>
@@ -131,7 +131,7 @@ internal sealed class Destination
         w.WriteEndObject();
     }
 
-    private static Destination Make(string kind, JsonObject configuration)
+    private static Destination Make(string kind, JsonObject configuration, JsonObject? previous = null)
     {
         if (kind == "ExtendedS3")
         {
@@ -141,7 +141,7 @@ internal sealed class Destination
         {
             FillS3Defaults(intermediate, extended: false);
         }
-        DestinationWriters.Prepare(kind, configuration);
+        DestinationWriters.Prepare(kind, configuration, previous);
         var destination = new Destination(kind, configuration);
         destination.S3?.Validate();
         return destination;

@@ -21,6 +21,14 @@ public sealed class ServiceModel
 
     private static readonly ConcurrentDictionary<string, Lazy<ServiceModel>> s_embedded = new(StringComparer.Ordinal);
 
+    /// <summary>Where Eddy accepts more than the model (by <c>endpointPrefix.ShapeName</c>): the pattern matched instead of
+    /// the model's, whose wording refusals keep. Firehose HTTP endpoint URLs may also be plain <c>http://</c> on a loopback
+    /// host, for local receivers (AWS: https only).</summary>
+    private static readonly FrozenDictionary<string, string> s_widenedPatterns = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["firehose.HttpEndpointUrl"] = @"https://.*|http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?([/?#].*)?",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     private ServiceModel(
         string apiVersion,
         string endpointPrefix,
@@ -158,10 +166,11 @@ public sealed class ServiceModel
 
             var pattern = GetString(json, "pattern");
             Regex? regex = null;
-            if (pattern is not null && !regexCache.TryGetValue(pattern, out regex))
+            var matched = pattern is null ? null : s_widenedPatterns.GetValueOrDefault(endpointPrefix + "." + prop.Name, pattern);
+            if (matched is not null && !regexCache.TryGetValue(matched, out regex))
             {
-                regex = JavaPattern.Compile(pattern);
-                regexCache[pattern] = regex;
+                regex = JavaPattern.Compile(matched);
+                regexCache[matched] = regex;
             }
 
             var enumValues = ImmutableArray<string>.Empty;
