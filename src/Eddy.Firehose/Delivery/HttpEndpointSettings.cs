@@ -90,6 +90,6 @@ internal sealed record HttpEndpointSettings(string Url, string? AccessKey, bool 
             }
             return;
         }
-        configuration["BufferingHints"] = new JsonObject { ["SizeInMBs"] = sizeInMBs, ["IntervalInSeconds"] = intervalInSeconds };
+        configuration["BufferingHints"] = JsonNode.Parse($$"""{"SizeInMBs":{{sizeInMBs}},"IntervalInSeconds":{{intervalInSeconds}}}""");
     }
 }
