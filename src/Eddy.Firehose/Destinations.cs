@@ -104,7 +104,7 @@ internal sealed class Destination
             Merge(merged, update);
         }
         DynamicPartitioning.CheckUpdate(this, kind, merged);
-        return Make(kind, merged);
+        return Make(kind, merged, kind == Kind ? Configuration : null);
     }
 
     /// <summary>The <c>DestinationDescription</c> object: id and the description member(s); secrets left out.</summary>
@@ -136,7 +136,7 @@ internal sealed class Destination
         w.WriteEndObject();
     }
 
-    private static Destination Make(string kind, JsonObject configuration)
+    private static Destination Make(string kind, JsonObject configuration, JsonObject? previous = null)
     {
         if (kind == "ExtendedS3")
         {
@@ -146,7 +146,7 @@ internal sealed class Destination
         {
             FillS3Defaults(intermediate, extended: false);
         }
-        DestinationWriters.Prepare(kind, configuration);
+        DestinationWriters.Prepare(kind, configuration, previous);
         var destination = new Destination(kind, configuration);
         destination.S3?.Validate();
         return destination;

@@ -47,7 +47,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
         _options = options;
         _logs = logs;
         _catalog = catalog;
-        _services = new DeliveryServices(options, objects, new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
+        _services = new DeliveryServices(options, objects, new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan });
         _readers = readers;
         _processor = processor;
     }

@@ -8,14 +8,17 @@ internal static class DestinationWriters
     {
         "ExtendedS3" => S3Writer.Instance,
         SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless => SearchWriter.Instance,
+        "HttpEndpoint" => HttpEndpointWriter.Instance,
+        "Splunk" => SplunkWriter.Instance,
         _ => null,
     };
 
     /// <summary>Checks a destination configuration of <paramref name="kind"/> at CreateDeliveryStream and UpdateDestination
     /// (after the model's own checks and S3's defaults) and fills in AWS's defaults that Describe shows; throws
     /// <c>InvalidArgumentException</c> (<see cref="Core.Firehose.FirehoseException.Invalid"/>) for one AWS refuses or
-    /// Eddy cannot deliver. Each destination kind has its own case.</summary>
-    public static void Prepare(string kind, System.Text.Json.Nodes.JsonObject configuration)
+    /// Eddy cannot deliver. Each destination kind has its own case. <paramref name="previous"/> is the configuration an
+    /// UpdateDestination of the same kind changes (null at create or when the kind changes).</summary>
+    public static void Prepare(string kind, System.Text.Json.Nodes.JsonObject configuration, System.Text.Json.Nodes.JsonObject? previous = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         switch (kind)
@@ -25,6 +28,12 @@ internal static class DestinationWriters
                 break;
             case SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless:
                 SearchSettings.Prepare(kind, configuration);
+                break;
+            case "HttpEndpoint":
+                HttpEndpointSettings.Prepare(configuration);
+                break;
+            case "Splunk":
+                SplunkSettings.Prepare(configuration, previous);
                 break;
             default:
                 break;

@@ -139,6 +139,16 @@ internal sealed partial class Flush
             _flush._counters.Attempt(succeeded: true);
         }
 
+        /// <summary>Leaves <paramref name="waited"/> (a response or acknowledgement wait) out of the retry window, which AWS
+        /// counts without those waits for HTTP endpoint and Splunk destinations.</summary>
+        public void Exclude(TimeSpan waited)
+        {
+            if (_firstFailure is { } first && waited > TimeSpan.Zero)
+            {
+                _firstFailure = first + waited;
+            }
+        }
+
         /// <summary>
         /// Counts and logs a failed attempt, then: throws <see cref="FlushAbandonedException"/> when the loop drains for
         /// shutdown; returns false when the retry window has closed (give up: error output); otherwise waits the backoff
