@@ -7,6 +7,7 @@ internal static class DestinationWriters
     public static IDestinationWriter? For(Destination destination) => destination.Kind switch
     {
         "ExtendedS3" => S3Writer.Instance,
+        "Redshift" => RedshiftWriter.Instance,
         _ => null,
     };
 
@@ -19,6 +20,9 @@ internal static class DestinationWriters
         ArgumentNullException.ThrowIfNull(configuration);
         switch (kind)
         {
+            case "Redshift":
+                RedshiftConfiguration.Prepare(configuration);
+                break;
             default:
                 break;
         }
