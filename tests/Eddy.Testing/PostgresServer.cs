@@ -16,7 +16,7 @@ namespace Eddy.Testing;
 /// <remarks>Use one per test class (<c>IClassFixture</c>) and a database per test (<see cref="CreateDatabaseAsync"/>).
 /// Thread-safe after <see cref="InitializeAsync"/>. Fails the test with the tools' output when PostgreSQL cannot start
 /// (install Debian's <c>postgresql</c> package; test.sh does).</remarks>
-public sealed class PostgresServer : IAsyncLifetime
+public sealed class PostgresServer : Xunit.IAsyncLifetime
 {
     private const string SuperPassword = "eddy-pg-secret";
     private string _directory = "";
