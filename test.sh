@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier of Eddy (unit, server, client compatibility) and ends with one line "N passed, N failed".
 #
-# Works on a fresh Debian machine that has only the .NET 10 SDK: when Debian's AWS CLI (v2, /usr/bin/aws), boto3 or
-# Node.js/npm are missing it installs them from Debian's packages, then installs the JS SDK of the compatibility tier (npm ci).
+# Works on a fresh Debian machine that has only the .NET 10 SDK: when Debian's AWS CLI (v2, /usr/bin/aws), boto3,
+# Node.js/npm or PostgreSQL (its binaries; the tests start their own servers) are missing it installs them from Debian's packages, then installs the JS SDK of the compatibility tier (npm ci).
 # Exit status: 0 only if the build succeeded, the formatting matches .editorconfig, at least one test ran and none failed.
 #
 # Environment: TEST_FILTER   passed to `dotnet test --filter` (e.g. FullyQualifiedName~Compatibility)
@@ -23,6 +23,7 @@ missing=()
 python3 -c 'import boto3' >/dev/null 2>&1 || missing+=(boto3)
 command -v node >/dev/null 2>&1 || missing+=(node)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)   # the Firehose Redshift tests start their own server
 if ((${#missing[@]})); then
   say "installing the client tools (missing: ${missing[*]})"
   packages=()
@@ -30,6 +31,7 @@ if ((${#missing[@]})); then
   python3 -c 'import boto3' >/dev/null 2>&1 || packages+=(python3-boto3)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || packages+=(postgresql)
   if ! { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null; }; then
     say "could not install ${packages[*]}; the tests that need them will fail"
   fi

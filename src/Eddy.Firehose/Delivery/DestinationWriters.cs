@@ -10,6 +10,7 @@ internal static class DestinationWriters
         SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless => SearchWriter.Instance,
         "HttpEndpoint" => HttpEndpointWriter.Instance,
         "Splunk" => SplunkWriter.Instance,
+        "Redshift" => RedshiftWriter.Instance,
         _ => null,
     };
 
@@ -34,6 +35,9 @@ internal static class DestinationWriters
                 break;
             case "Splunk":
                 SplunkSettings.Prepare(configuration, previous);
+                break;
+            case "Redshift":
+                RedshiftConfiguration.Prepare(configuration);
                 break;
             default:
                 break;
