@@ -19,6 +19,9 @@ internal static class DestinationWriters
         ArgumentNullException.ThrowIfNull(configuration);
         switch (kind)
         {
+            case "ExtendedS3":
+                ParquetConversion.Prepare(configuration);
+                break;
             default:
                 break;
         }
