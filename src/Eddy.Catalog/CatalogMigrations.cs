@@ -41,6 +41,7 @@ internal static class CatalogMigrations
             """),
         new("firehose", 1, FirehoseSchemaV1),
         new("functions", 1, "CREATE TABLE functions(name TEXT PRIMARY KEY, url TEXT NOT NULL, updated_ms INTEGER NOT NULL);"),
+        new("glue", 1, GlueSchemaV1),
     ];
 
     /// <summary>The Firehose area: delivery streams (configuration JSON, version, status, encryption), their tags, and
@@ -54,6 +55,14 @@ internal static class CatalogMigrations
         CREATE TABLE delivery_checkpoints(
             stream_id INTEGER NOT NULL, destination_id TEXT NOT NULL, delivered_offset INTEGER NOT NULL, pending_end INTEGER,
             pending_key TEXT, updated_ms INTEGER NOT NULL, PRIMARY KEY(stream_id, destination_id));
+        """;
+
+    /// <summary>The Glue area: databases and every kept version of each table, as the JSON of Glue's shapes.</summary>
+    private const string GlueSchemaV1 = """
+        CREATE TABLE glue_databases(name TEXT PRIMARY KEY, json TEXT NOT NULL);
+        CREATE TABLE glue_tables(
+            database TEXT NOT NULL, name TEXT NOT NULL, version_id INTEGER NOT NULL, json TEXT NOT NULL,
+            PRIMARY KEY(database, name, version_id));
         """;
 
     /// <summary>The version every area reaches with this build.</summary>

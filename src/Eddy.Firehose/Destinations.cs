@@ -140,6 +140,7 @@ internal sealed class Destination
     {
         if (kind == "ExtendedS3")
         {
+            ParquetConversion.FillDefaults(configuration);
             FillS3Defaults(configuration, extended: true);
         }
         else if (configuration["S3Configuration"] is JsonObject intermediate)

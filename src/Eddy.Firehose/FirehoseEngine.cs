@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Core.Firehose;
+using Eddy.Core.Glue;
 using Eddy.Core.Objects;
 using Eddy.Firehose.Delivery;
 using Eddy.Storage;
@@ -41,13 +42,14 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
     private readonly List<Task> _transitions = [];
     private IReadOnlyDictionary<long, DeliveryCheckpoint> _checkpoints = new Dictionary<long, DeliveryCheckpoint>();
 
-    public FirehoseEngine(FirehoseOptions options, ILogStore logs, ICatalogStore catalog, IObjectStore objects, IShardReaders? readers = null, IFirehoseProcessor? processor = null)
+    public FirehoseEngine(FirehoseOptions options, ILogStore logs, ICatalogStore catalog, IObjectStore objects, IShardReaders? readers = null, IFirehoseProcessor? processor = null,
+        IGlueDataCatalog? glue = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _logs = logs;
         _catalog = catalog;
-        _services = new DeliveryServices(options, objects, new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan });
+        _services = new DeliveryServices(options, objects, new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false }) { Timeout = Timeout.InfiniteTimeSpan }, glue);
         _readers = readers;
         _processor = processor;
     }
@@ -199,6 +201,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
         CheckTags(input.Tags);
         var destination = Destination.FromCreate(input.Destinations[0]);
         CheckProcessing(destination);
+        await ParquetConversion.CheckTableAsync(destination, _services.Glue, cancellationToken).ConfigureAwait(false);
         string? sourceJson = null;
         if (input.KinesisSource is { } source)
         {
@@ -381,6 +384,7 @@ public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDi
             }
             var changed = stream.Destination.Update(update);
             CheckProcessing(changed);
+            await ParquetConversion.CheckTableAsync(changed, _services.Glue, CancellationToken.None).ConfigureAwait(false);
             stream.Record = r with { VersionId = r.VersionId + 1, UpdatedMs = NowMs, DestinationJson = changed.ToJson() };
             await Catalog.SaveDeliveryStreamAsync(stream.Record, CancellationToken.None).ConfigureAwait(false);
             stream.Destination = changed;

@@ -4,16 +4,19 @@ using Eddy.Catalog;
 using Eddy.Core;
 using Eddy.Core.Firehose;
 using Eddy.Core.Functions;
+using Eddy.Core.Glue;
 using Eddy.Core.Objects;
 using Eddy.Firehose;
 using Eddy.Firehose.Hosting;
 using Eddy.Functions;
 using Eddy.Functions.Hosting;
+using Eddy.Glue.Hosting;
 using Eddy.Objects;
 using Eddy.Server;
 using Eddy.Server.Auth;
 using Eddy.Server.Firehose;
 using Eddy.Server.Functions;
+using Eddy.Server.Glue;
 using Eddy.Server.Kinesis;
 using Eddy.Server.Kinesis.Limits;
 using Eddy.Server.S3;
@@ -170,6 +173,8 @@ internal static class ServeCommand
             // Firehose in the same host, after Data Streams (a Kinesis-sourced delivery stream reads its shards), on the
             // same log store and catalog; stopping it flushes every buffer.
             streamsBuilder.Services.AddSingleton(objects);
+            // The Glue Data Catalog (catalog area glue): the Glue API serves it, Firehose reads conversion schemas from it.
+            streamsBuilder.Services.AddEddyGlue(parse.GetValue(account)!);
             streamsBuilder.Services.AddEddyFirehose(new FirehoseOptions
             {
                 Account = parse.GetValue(account)!,
@@ -217,7 +222,8 @@ internal static class ServeCommand
             {
                 built = EddyApplication.Build(options, services => services.AddSingleton<IStreamEngine>(engine).AddSingleton(objects).AddKinesisApi().AddS3Api()
                     .AddSingleton(functionMap).AddSingleton<IAdminEndpoint, FunctionAdminEndpoint>()
-                    .AddSingleton<IFirehoseEngine>(firehose).AddSingleton<IFirehoseMetrics>(firehose).AddFirehoseApi());
+                    .AddSingleton<IFirehoseEngine>(firehose).AddSingleton<IFirehoseMetrics>(firehose).AddFirehoseApi()
+                    .AddSingleton(engines.GetRequiredService<IGlueDataCatalog>()).AddGlueApi());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
             {

@@ -10,41 +10,14 @@ namespace Eddy.Server.Firehose;
 /// Owned by one request; not thread-safe.
 /// </summary>
 internal sealed class FirehoseCall(IFirehoseEngine engine, JsonElement body, PooledBufferWriter output, CancellationToken cancellation)
+    : JsonCall(body, output, cancellation)
 {
-    private Utf8JsonWriter? _writer;
-
     public IFirehoseEngine Engine { get; } = engine;
-
-    public JsonElement Body { get; } = body;
-
-    public CancellationToken Cancellation { get; } = cancellation;
-
-    /// <summary>The response writer; a call that never asks for it answers 200 with <c>{}</c>.</summary>
-    public Utf8JsonWriter Json => _writer ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
-
-    public void Flush()
-    {
-        if (_writer is null)
-        {
-            Json.WriteStartObject();
-            Json.WriteEndObject();
-        }
-        _writer!.Flush();
-    }
 
     /// <summary>The delivery stream the call names (required by every operation that has it).</summary>
     public string Name => String("DeliveryStreamName")!;
 
-    public string? String(string name) => Member(Body, name)?.GetString();
-
-    public int? Int(string name) => Member(Body, name) is { } e ? JsonNumbers.ReadInt32(e) : null;
-
-    public bool? Bool(string name) => Member(Body, name)?.GetBoolean();
-
     public JsonElement? Object(string name) => Member(Body, name);
-
-    public static JsonElement? Member(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var e) && e.ValueKind != JsonValueKind.Null ? e : null;
 
     /// <summary>Every member whose name ends with <paramref name="suffix"/> (the destination members of Create and Update).</summary>
     public IReadOnlyList<DestinationInput> Destinations(string suffix) =>

@@ -26,6 +26,11 @@ internal static class DestinationWriters
         {
             case "ExtendedS3":
                 DynamicPartitioning.Prepare(configuration);
+                ParquetConversion.Prepare(configuration);
+                if (DynamicPartitioning.IsEnabled(configuration) && ParquetConversion.Of(configuration) is not null)
+                {
+                    throw Core.Firehose.FirehoseException.Invalid("Eddy does not combine dynamic partitioning with record format conversion yet: enable one of them.");
+                }
                 break;
             case SearchSettings.Elasticsearch or SearchSettings.OpenSearch or SearchSettings.OpenSearchServerless:
                 SearchSettings.Prepare(kind, configuration);

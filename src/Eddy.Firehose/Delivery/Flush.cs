@@ -1,5 +1,6 @@
 using Eddy.Core;
 using Eddy.Core.Firehose;
+using Eddy.Core.Glue;
 using Eddy.Core.Objects;
 using Microsoft.Extensions.Logging;
 
@@ -57,6 +58,9 @@ internal sealed partial class Flush
     public HttpClient Http => _services.Http;
 
     public TimeProvider Time => _services.Options.Time;
+
+    /// <summary>The Glue Data Catalog (record format conversion's schema), if the server has one.</summary>
+    public IGlueDataCatalog? Glue => _services.Glue;
 
     public ILogger Logger => _services.Options.Logger;
 
@@ -201,4 +205,5 @@ internal sealed partial class Flush
 }
 
 /// <summary>What writers share across delivery streams: the options, the bucket store, one pooled HTTP client.</summary>
-internal sealed record DeliveryServices(FirehoseOptions Options, IObjectStore Objects, HttpClient Http);
+/// <param name="Glue">The Glue Data Catalog record format conversion reads its schema from (none: conversion is refused).</param>
+internal sealed record DeliveryServices(FirehoseOptions Options, IObjectStore Objects, HttpClient Http, IGlueDataCatalog? Glue = null);

@@ -18,8 +18,13 @@ internal sealed class S3Writer : IDestinationWriter
         {
             return await DynamicPartitioning.DeliverAsync(flush, cancellationToken).ConfigureAwait(false);
         }
-        var body = flush.Concatenated();
-        await flush.PutObjectAsync(s3.Bucket, flush.Identity, Compression.CompressObject(s3, flush.Identity, body), cancellationToken).ConfigureAwait(false);
-        return new WriteResult(body.Length, 1, []);
+        // Record format conversion (ParquetConversion): a Parquet object, and the records that did not convert.
+        var converted = await ParquetConversion.ConvertAsync(flush, flush.Records, cancellationToken).ConfigureAwait(false);
+        var body = converted is { } c ? c.Body : flush.Concatenated();
+        if (body is not null)
+        {
+            await flush.PutObjectAsync(s3.Bucket, flush.Identity, Compression.CompressObject(s3, flush.Identity, body), cancellationToken).ConfigureAwait(false);
+        }
+        return new WriteResult(body?.Length ?? 0, body is null ? 0 : 1, converted?.Failed ?? []);
     }
 }

@@ -31,6 +31,10 @@ internal static class JavaPattern
     /// <summary>Translates the Java-specific parts of the syntax (ASCII \d \s \w, "." and \Q..\E).</summary>
     internal static string Translate(string p)
     {
+        // Java matches code points: "\uD800\uDC00-\uDBFF\uDFFF" in a class is U+10000..U+10FFFF (Glue's name patterns).
+        // .NET matches UTF-16 units, and the body's strings are well-formed text (JsonStrings), so both surrogate ranges
+        // stand for it.
+        p = p.Replace(@"\uD800\uDC00-\uDBFF\uDFFF", @"\uD800-\uDFFF", StringComparison.Ordinal);
         var sb = new StringBuilder(p.Length + 16);
         var inClass = false;
         for (var i = 0; i < p.Length; i++)
