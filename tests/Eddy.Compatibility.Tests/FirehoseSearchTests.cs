@@ -15,7 +15,7 @@ public sealed class FirehoseSearchTests(EddyServerFixture fixture, ITestOutputHe
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(60);
     private readonly AwsCli _aws = new(fixture.Endpoint, output, "firehose");
-    private readonly AwsCli _s3 = new(fixture.Endpoint, output, "s3api");
+    private readonly FirehoseCliSteps _steps = new(fixture.Endpoint, output);
     private readonly string _p = "clios-" + Guid.NewGuid().ToString("N")[..6];
     private OpenSearchReceiver _receiver = null!;
 
@@ -34,11 +34,11 @@ public sealed class FirehoseSearchTests(EddyServerFixture fixture, ITestOutputHe
     {
         var bucket = _p + "-bucket";
         var name = _p + "-os";
-        await _s3.RunAsync("create-bucket", "--bucket", bucket);
+        await _steps.S3.RunAsync("create-bucket", "--bucket", bucket);
         _receiver.ItemStatus = (item, _) => item.Source.Contains("\"bad\"", StringComparison.Ordinal) ? 400 : 201;
         await _aws.RunAsync("create-delivery-stream", "--delivery-stream-name", name, "--amazonopensearchservice-destination-configuration",
             Configuration(bucket, ""","RetryOptions":{"DurationInSeconds":0},"S3BackupMode":"AllDocuments" """));
-        var described = (await WaitActiveAsync(name)).GetProperty("Destinations")[0].GetProperty("AmazonopensearchserviceDestinationDescription");
+        var described = (await _steps.WaitActiveAsync(name)).GetProperty("Destinations")[0].GetProperty("AmazonopensearchserviceDestinationDescription");
         Assert.Equal(_receiver.Endpoint, described.GetProperty("ClusterEndpoint").GetString());
         Assert.Equal("OneDay", described.GetProperty("IndexRotationPeriod").GetString());
         Assert.Equal("AllDocuments", described.GetProperty("S3BackupMode").GetString());
@@ -57,10 +57,10 @@ public sealed class FirehoseSearchTests(EddyServerFixture fixture, ITestOutputHe
         Assert.Equal(["{\"user\":\"alice\"}", "{\"bad\":1}", "{\"user\":\"bob\"}"], request.Items.Select(i => i.Source));
         Assert.Equal(2, _receiver.Documents.Count);
 
-        var keys = await WaitForObjectsAsync(bucket, 2);
+        var keys = await _steps.WaitForObjectsAsync(bucket, 2);
         var errorKey = Assert.Single(keys, k => k.StartsWith("os/AmazonOpenSearchService-failed/", StringComparison.Ordinal));
         Assert.Matches($@"^os/AmazonOpenSearchService-failed/\d{{4}}/\d{{2}}/\d{{2}}/\d{{2}}/{name}-1-\d{{4}}(-\d{{2}}){{5}}-[0-9a-f-]{{36}}$", errorKey);
-        var line = JsonDocument.Parse(Assert.Single((await GetAsync(bucket, errorKey)).Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        var line = JsonDocument.Parse(Assert.Single((await _steps.GetAsync(bucket, errorKey)).Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
         Assert.Equal(["attemptsMade", "arrivalTimestamp", "errorCode", "errorMessage", "attemptEndingTimestamp", "esDocumentId", "esIndexName", "esTypeName", "rawData"],
             line.EnumerateObject().Select(p => p.Name));
         Assert.Equal(("400", 1, ids[1]), (line.GetProperty("errorCode").GetString(), line.GetProperty("attemptsMade").GetInt32(), line.GetProperty("esDocumentId").GetString()));
@@ -70,7 +70,7 @@ public sealed class FirehoseSearchTests(EddyServerFixture fixture, ITestOutputHe
 
         var backupKey = Assert.Single(keys, k => k != errorKey);
         Assert.Matches($@"^os/\d{{4}}/\d{{2}}/\d{{2}}/\d{{2}}/{name}-1-", backupKey);
-        Assert.Equal("{\"user\":\"alice\"}\n{\"bad\":1}\n{\"user\":\"bob\"}\n", await GetAsync(bucket, backupKey));
+        Assert.Equal("{\"user\":\"alice\"}\n{\"bad\":1}\n{\"user\":\"bob\"}\n", await _steps.GetAsync(bucket, backupKey));
     }
 
     [Fact]
@@ -78,11 +78,11 @@ public sealed class FirehoseSearchTests(EddyServerFixture fixture, ITestOutputHe
     {
         var bucket = _p + "-down";
         var name = _p + "-es";
-        await _s3.RunAsync("create-bucket", "--bucket", bucket);
+        await _steps.S3.RunAsync("create-bucket", "--bucket", bucket);
         _receiver.Down = true;
         await _aws.RunAsync("create-delivery-stream", "--delivery-stream-name", name, "--elasticsearch-destination-configuration",
             Configuration(bucket, ""","TypeName":"_doc","IndexRotationPeriod":"NoRotation" """));
-        await WaitActiveAsync(name);
+        await _steps.WaitActiveAsync(name);
         await _aws.RunAsync("put-record-batch", "--delivery-stream-name", name, "--records", """[{"Data":"{\"n\":1}"},{"Data":"{\"n\":2}"}]""");
         await _receiver.WaitAsync(r => r.Aborted >= 2, s_wait); // the first attempt and a retry found the cluster down
         _receiver.Down = false;
@@ -91,7 +91,7 @@ public sealed class FirehoseSearchTests(EddyServerFixture fixture, ITestOutputHe
         var request = Assert.Single(_receiver.Requests);
         Assert.All(request.Items, i => Assert.Equal(("clicks", "_doc"), (i.Index, i.Type)));
         Assert.Equal(2, request.Items.Select(i => i.Id).Distinct().Count());
-        var listing = await _s3.RunAsync("list-objects-v2", "--bucket", bucket);
+        var listing = await _steps.S3.RunAsync("list-objects-v2", "--bucket", bucket);
         Assert.False(listing.TryGetProperty("Contents", out _), "nothing failed, nothing backed up");
     }
 
@@ -110,49 +110,5 @@ public sealed class FirehoseSearchTests(EddyServerFixture fixture, ITestOutputHe
         var scheme = await _aws.FailsWithAsync("InvalidArgumentException", null, "create-delivery-stream", "--delivery-stream-name", _p + "-ftp",
             "--elasticsearch-destination-configuration", Configuration("b", "").Replace(_receiver.Endpoint, "ftp://127.0.0.1:9", StringComparison.Ordinal));
         Assert.Contains("Member must satisfy regular expression pattern: https?:.*", scheme.Message, StringComparison.Ordinal);
-    }
-
-    private async Task<List<string>> WaitForObjectsAsync(string bucket, int count)
-    {
-        List<string> keys = [];
-        for (var i = 0; i < 300 && keys.Count < count; i++)
-        {
-            var listing = await _s3.RunAsync("list-objects-v2", "--bucket", bucket);
-            keys = listing.TryGetProperty("Contents", out var contents) ? [.. contents.EnumerateArray().Select(o => o.GetProperty("Key").GetString()!)] : [];
-            if (keys.Count < count)
-            {
-                await Task.Delay(EddyServerFixture.StateDelayMs); // the objects follow the bulk answer: wait for them
-            }
-        }
-        Assert.Equal(count, keys.Count);
-        return keys;
-    }
-
-    private async Task<string> GetAsync(string bucket, string key)
-    {
-        var file = Path.Combine(Path.GetTempPath(), "eddy-cli-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            await _s3.RunAsync("get-object", "--bucket", bucket, "--key", key, file);
-            return await File.ReadAllTextAsync(file);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
-    private async Task<JsonElement> WaitActiveAsync(string name)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            var d = (await _aws.RunAsync("describe-delivery-stream", "--delivery-stream-name", name)).GetProperty("DeliveryStreamDescription");
-            if (d.GetProperty("DeliveryStreamStatus").GetString() == "ACTIVE")
-            {
-                return d;
-            }
-            await Task.Delay(EddyServerFixture.StateDelayMs);
-        }
-        throw new TimeoutException($"{name} did not become ACTIVE");
     }
 }
