@@ -232,7 +232,7 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
             if (destination.Backup is { } backup)
             {
                 var backupKey = ObjectKeys.ObjectKey(backup.Prefix, record.Name, record.VersionId, oldest, identity + "/backup", backup.Extension);
-                var source = Concat(records.Select(r => (ReadOnlyMemory<byte>)r.Data));
+                var source = Flush.Concatenate(records.Select(r => (ReadOnlyMemory<byte>)r.Data));
                 await flush.PutObjectAsync(backup.Bucket, backupKey, Compression.CompressObject(backup, backupKey, source), _stop.Token).ConfigureAwait(false);
             }
             var written = processed.Count > 0 ? await writer.DeliverAsync(flush, _stop.Token).ConfigureAwait(false) : WriteResult.Nothing;
@@ -272,19 +272,6 @@ internal sealed partial class DeliveryLoop : IAsyncDisposable
     }
 
     private string RecordId(long offset) => FirehoseEngine.RecordId(_stream.Record.Id, offset);
-
-    private static byte[] Concat(IEnumerable<ReadOnlyMemory<byte>> parts)
-    {
-        var list = parts.ToList();
-        var output = new byte[list.Sum(p => (long)p.Length)];
-        var at = 0;
-        foreach (var p in list)
-        {
-            p.Span.CopyTo(output.AsSpan(at));
-            at += p.Length;
-        }
-        return output;
-    }
 
     /// <summary>processing-failed records, one JSON object per line (shared/specs/firehose.md §6.3).</summary>
     private byte[] ErrorRecords(IReadOnlyList<FailedRecord> failed)

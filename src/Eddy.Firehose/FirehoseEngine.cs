@@ -22,8 +22,8 @@ namespace Eddy.Firehose;
 /// <para><b>Lifetime.</b> The constructor does no I/O. <see cref="StartAsync"/> loads the catalog, finishes
 /// interrupted state changes and starts the loops; <see cref="StopAsync"/> flushes every buffer (one attempt) and
 /// stops them. <c>services.AddEddyFirehose()</c> does both as a hosted service.</para>
-/// <para><b>Not yet delivered.</b> Redshift, OpenSearch/Elasticsearch, Splunk, HTTP endpoint, Snowflake and Iceberg
-/// destinations are accepted and described; their records stay in the buffer.</para>
+/// <para><b>Not yet delivered.</b> Snowflake and Iceberg destinations are accepted and described; their records stay in
+/// the buffer (the other kinds have a writer: <see cref="Delivery.DestinationWriters"/>).</para>
 /// </remarks>
 public sealed class FirehoseEngine : IFirehoseEngine, IFirehoseMetrics, IAsyncDisposable
 {

@@ -146,7 +146,7 @@ internal static class DynamicPartitioning
                     $"The evaluated prefix is {key.Length - suffix} characters long; at most {MaxPrefixLength} are allowed.")));
                 continue;
             }
-            var body = Flush.Concatenate(members);
+            var body = Flush.Concatenate(members.Select(m => m.Data));
             var error = await flush.TryPutObjectAsync(s3.Bucket, key, Compression.CompressObject(s3, key, body), s3.PartitioningRetry, cancellationToken).ConfigureAwait(false);
             if (error is null)
             {

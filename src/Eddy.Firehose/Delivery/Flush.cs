@@ -68,17 +68,18 @@ internal sealed partial class Flush
     public long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The records' bytes concatenated in order, nothing between them (an S3 object's body, a Splunk raw body).</summary>
-    public byte[] Concatenated() => Concatenate(Records);
+    public byte[] Concatenated() => Concatenate(Records.Select(r => r.Data));
 
-    /// <summary>Records' bytes concatenated in order, nothing between them.</summary>
-    public static byte[] Concatenate(IReadOnlyList<ProcessedRecord> records)
+    /// <summary>Byte runs concatenated in order, nothing between them.</summary>
+    public static byte[] Concatenate(IEnumerable<ReadOnlyMemory<byte>> parts)
     {
-        var output = new byte[records.Sum(r => (long)r.Data.Length)];
+        var list = parts as IReadOnlyList<ReadOnlyMemory<byte>> ?? [.. parts];
+        var output = new byte[list.Sum(p => (long)p.Length)];
         var at = 0;
-        foreach (var r in records)
+        foreach (var p in list)
         {
-            r.Data.Span.CopyTo(output.AsSpan(at));
-            at += r.Data.Length;
+            p.Span.CopyTo(output.AsSpan(at));
+            at += p.Length;
         }
         return output;
     }
